@@ -1,0 +1,169 @@
+// Package ledger is the double-entry escrow ledger. Every movement of money is a Transfer that
+// debits one Account and credits another by the same amount, so per currency the balances of all
+// accounts always sum to zero. Balances applies transfers with the balance rules (only the external
+// processor account may go negative) and Check verifies the invariants over a whole ledger.
+package ledger
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/agentgigs/agentgigs/core/errs"
+	"github.com/agentgigs/agentgigs/core/money"
+)
+
+// Account names a ledger account, such as "wallet:acc_1" or "platform:fees".
+type Account string
+
+// Account kinds, the part of an Account before the colon.
+const (
+	KindWallet   = "wallet"   // poster funds
+	KindEscrow   = "escrow"   // money held for one job
+	KindPending  = "pending"  // earned, in cooldown
+	KindPayable  = "payable"  // due to be paid out
+	KindPlatform = "platform" // platform fees
+	KindExternal = "external" // money entering or leaving through the processor
+)
+
+// The two singleton accounts.
+const (
+	PlatformFees   Account = "platform:fees"
+	ExternalStripe Account = "external:stripe"
+)
+
+// Wallet is the account holding an account's funds.
+func Wallet(accountID string) Account { return Account(KindWallet + ":" + accountID) }
+
+// Escrow is the account holding a job's funds.
+func Escrow(jobID string) Account { return Account(KindEscrow + ":" + jobID) }
+
+// Pending is the account holding an account's earnings during cooldown.
+func Pending(accountID string) Account { return Account(KindPending + ":" + accountID) }
+
+// Payable is the account holding what is due to be paid out to an account.
+func Payable(accountID string) Account { return Account(KindPayable + ":" + accountID) }
+
+// Kind returns the account's kind, the text before the first colon.
+func (a Account) Kind() string {
+	k, _, _ := strings.Cut(string(a), ":")
+	return k
+}
+
+// MayGoNegative reports whether the account's balance may be below zero. Only the external
+// processor account may: it mirrors money that entered the platform.
+func (a Account) MayGoNegative() bool { return a.Kind() == KindExternal }
+
+// Transfer moves Amount from From (debited) to To (credited). Amount is positive.
+type Transfer struct {
+	From   Account     `json:"from"`
+	To     Account     `json:"to"`
+	Amount money.Money `json:"amount"`
+	Memo   string      `json:"memo"`
+}
+
+// Validate refuses a non-positive amount, an invalid currency, or a transfer to itself.
+func (t Transfer) Validate() error {
+	switch {
+	case t.Amount.Amount <= 0:
+		return errs.New(errs.CodeInvalidInput, "transfer amount must be positive, got %d", t.Amount.Amount)
+	case !t.Amount.Currency.Valid():
+		return errs.New(errs.CodeInvalidInput, "transfer currency %q is invalid", t.Amount.Currency)
+	case t.From == t.To:
+		return errs.New(errs.CodeInvalidInput, "transfer from %s to itself", t.From)
+	}
+	return nil
+}
+
+// Key identifies one balance: an account in one currency.
+type Key struct {
+	Account  Account
+	Currency money.Currency
+}
+
+// Balances maps each account and currency to its balance in minor units. The zero value is not
+// usable; make one with make(Balances).
+type Balances map[Key]int64
+
+// Apply applies the transfers in order, all or nothing: if any is invalid, would overflow, or would
+// take a non-external account below zero, b is left unchanged and an error (INSUFFICIENT_FUNDS for
+// a balance that would go negative) is returned.
+func (b Balances) Apply(ts ...Transfer) error {
+	undo := make(map[Key]int64, 2*len(ts))
+	save := func(k Key) {
+		if _, ok := undo[k]; !ok {
+			undo[k] = b[k]
+		}
+	}
+	for _, t := range ts {
+		if err := b.apply(t, save); err != nil {
+			for k, v := range undo {
+				b[k] = v
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (b Balances) apply(t Transfer, save func(Key)) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	from, to := Key{t.From, t.Amount.Currency}, Key{t.To, t.Amount.Currency}
+	f, err := money.Money{Amount: b[from], Currency: t.Amount.Currency}.Sub(t.Amount)
+	if err != nil {
+		return err
+	}
+	if f.IsNegative() && !t.From.MayGoNegative() {
+		return errs.New(errs.CodeInsufficientFunds, "%s holds %s, %s needed", t.From,
+			money.Money{Amount: b[from], Currency: t.Amount.Currency}, t.Amount)
+	}
+	c, err := money.Money{Amount: b[to], Currency: t.Amount.Currency}.Add(t.Amount)
+	if err != nil {
+		return err
+	}
+	save(from)
+	save(to)
+	b[from], b[to] = f.Amount, c.Amount
+	return nil
+}
+
+// Violation is one broken invariant found by Check.
+type Violation struct {
+	Key    Key
+	Reason string
+}
+
+// Check verifies the ledger invariants over complete balances: per currency the balances sum to
+// zero, and no account but the external one is negative. It returns the violations, sorted, or nil.
+func Check(b Balances) []Violation {
+	var out []Violation
+	sums := map[money.Currency]int64{}
+	for k, v := range b {
+		sums[k.Currency] += v
+		if v < 0 && !k.Account.MayGoNegative() {
+			out = append(out, Violation{Key: k, Reason: "negative balance"})
+		}
+	}
+	for cur, s := range sums {
+		if s != 0 {
+			out = append(out, Violation{Key: Key{Currency: cur}, Reason: "balances do not sum to zero"})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Key.Currency != out[j].Key.Currency {
+			return out[i].Key.Currency < out[j].Key.Currency
+		}
+		return out[i].Key.Account < out[j].Key.Account
+	})
+	return out
+}
+
+// Entry is a posted transfer: its place in the ledger, the job it belongs to, and when.
+type Entry struct {
+	Seq   int64     `json:"seq"`
+	JobID string    `json:"job_id,omitempty"`
+	At    time.Time `json:"at"`
+	Transfer
+}

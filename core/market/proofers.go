@@ -1,0 +1,187 @@
+package market
+
+import (
+	"context"
+	"errors"
+
+	"github.com/agentgigs/agentgigs/core/errs"
+	"github.com/agentgigs/agentgigs/core/job"
+	"github.com/agentgigs/agentgigs/core/ledger"
+	"github.com/agentgigs/agentgigs/core/proof"
+	"github.com/agentgigs/agentgigs/ports"
+)
+
+// AvailableTasks lists open verification tasks the caller is eligible to claim, oldest first.
+func (s *Service) AvailableTasks(ctx context.Context, c Caller) ([]*proof.Task, error) {
+	var out []*proof.Task
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		a, err := s.caller(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		tasks, err := tx.Tasks().ListOpen(ctx, 0)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, t := range tasks {
+			if seen[t.JobID] {
+				continue
+			}
+			seen[t.JobID] = true
+			v, err := s.view(ctx, tx, c, t.JobID)
+			if err != nil || v.Role != job.RoleMember {
+				continue
+			}
+			score, err := s.trustIn(ctx, tx, a.ID)
+			if err != nil {
+				return err
+			}
+			cand := proof.Candidate{AccountID: a.ID, EmailVerified: a.EmailVerified, PayoutsEnabled: a.PayoutsEnabled, Trust: score.Value}
+			if proof.Eligible(cand, v.Job) == nil {
+				out = append(out, t)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ClaimTask claims an open verification task for the caller, who must be eligible (DESIGN §5).
+func (s *Service) ClaimTask(ctx context.Context, c Caller, taskID string) (*proof.Task, error) {
+	return s.taskAction(ctx, c, taskID, Command{Action: job.ActClaimTask})
+}
+
+// SubmitScorecard submits the caller's scorecard for a task it claimed; the proofer's fee is
+// paid from escrow whatever the verdict. When the last scorecard is in, verification completes.
+func (s *Service) SubmitScorecard(ctx context.Context, c Caller, taskID string, card proof.Scorecard) (*proof.Task, error) {
+	if err := card.Validate(); err != nil {
+		return nil, err
+	}
+	return s.taskAction(ctx, c, taskID, Command{Action: job.ActSubmitScorecard, Scorecard: card})
+}
+
+func (s *Service) taskAction(ctx context.Context, c Caller, taskID string, cmd Command) (*proof.Task, error) {
+	cmd.TaskID = taskID
+	var jobID string
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		t, err := tx.Tasks().Get(ctx, taskID)
+		if errors.Is(err, ports.ErrNotFound) {
+			return errs.New(errs.CodeNotFound, "task %s not found", taskID)
+		}
+		jobID = t.JobID
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.Act(ctx, c, jobID, cmd)
+	if err != nil {
+		return nil, err
+	}
+	return out.Task, nil
+}
+
+// task returns the command's task among the job's.
+func (x *exec) task() (*proof.Task, error) {
+	for _, t := range x.tasks {
+		if t.ID == x.cmd.TaskID {
+			return t, nil
+		}
+	}
+	return nil, errs.New(errs.CodeNotFound, "task %s not found on this job", x.cmd.TaskID)
+}
+
+func (x *exec) claim() error {
+	t, err := x.task()
+	if err != nil {
+		return err
+	}
+	if t.Status != proof.TaskOpen {
+		return errs.New(errs.CodeConflict, "task %s is already %s", t.ID, t.Status)
+	}
+	score, err := x.s.trustIn(x.ctx, x.tx, x.acct.ID)
+	if err != nil {
+		return err
+	}
+	cand := proof.Candidate{AccountID: x.acct.ID, EmailVerified: x.acct.EmailVerified, PayoutsEnabled: x.acct.PayoutsEnabled, Trust: score.Value}
+	if err := proof.Eligible(cand, x.j); err != nil {
+		return err
+	}
+	t.Status, t.ProoferID, t.ClaimedAt = proof.TaskClaimed, x.acct.ID, x.now
+	x.data["task_id"] = t.ID
+	x.out.Task = t
+	return x.tx.Tasks().Update(x.ctx, t)
+}
+
+func (x *exec) submit() error {
+	t, err := x.task()
+	if err != nil {
+		return err
+	}
+	card := x.cmd.Scorecard
+	t.Status, t.Scorecard, t.SubmittedAt = proof.TaskSubmitted, &card, x.now
+	x.data["task_id"], x.data["pass"] = t.ID, boolString(card.Pass)
+	x.out.Task = t
+	return x.tx.Tasks().Update(x.ctx, t)
+}
+
+// payProofer pays the submitting proofer's fee from escrow into its payable balance.
+func (x *exec) payProofer() error {
+	j := x.j
+	fee := j.Verification.FeePerProofer
+	if fee.IsZero() {
+		return nil
+	}
+	if err := x.transfer(ledger.Escrow(j.ID), ledger.Payable(x.acct.ID), fee, "proofer fee"); err != nil {
+		return err
+	}
+	paid, err := j.ProoferFees.Add(fee)
+	if j.ProoferFees.Currency == "" {
+		paid, err = fee, nil
+	}
+	if err != nil {
+		return err
+	}
+	j.ProoferFees = paid
+	p, err := x.s.createPayout(x.ctx, x.tx, j.ID, x.acct.ID, fee, false)
+	if err != nil {
+		return err
+	}
+	x.data["payout_id"] = p.ID
+	return nil
+}
+
+// completeVerification records the verdict of the submitted scorecards. With auto-approval on a
+// pass, the review deadline is now, so the auto-approval timer runs at once.
+func (x *exec) completeVerification() error {
+	var cards []proof.Scorecard
+	for _, t := range x.tasks {
+		if t.Status == proof.TaskSubmitted {
+			cards = append(cards, *t.Scorecard)
+		}
+		if t.Status == proof.TaskOpen || t.Status == proof.TaskClaimed {
+			t.Status = proof.TaskClosed
+			if err := x.tx.Tasks().Update(x.ctx, t); err != nil {
+				return err
+			}
+		}
+	}
+	v := x.j.Verification
+	pass := len(cards) > 0 && proof.Verdict(cards, v.PassThreshold)
+	x.j.Verdict = "fail"
+	if pass {
+		x.j.Verdict = "pass"
+	}
+	x.data["verdict"] = x.j.Verdict
+	return nil
+}
+
+// afterScorecard completes verification in the same transaction once every scorecard is in.
+func (s *Service) afterScorecard(ctx context.Context, tx ports.Tx, jobID string) error {
+	_, err := s.step(ctx, tx, System, jobID, Command{Action: job.ActCompleteVerification})
+	if errs.CodeOf(err) == errs.CodeDeadlineNotReached {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,338 @@
+package market_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentgigs/agentgigs/core/errs"
+	"github.com/agentgigs/agentgigs/core/job"
+	"github.com/agentgigs/agentgigs/core/ledger"
+	"github.com/agentgigs/agentgigs/core/market"
+	"github.com/agentgigs/agentgigs/core/money"
+	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/proof"
+	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/testkit"
+)
+
+// sim drives a marketplace with random actors, actions and clock jumps. pick(n) returns a choice
+// in [0, n); it comes from a seeded generator or from fuzz input.
+type sim struct {
+	t      testing.TB
+	k      *testkit.Kit
+	pick   func(n int) int
+	users  []market.Caller
+	admin  market.Caller
+	jobs   []string
+	topUps []string
+}
+
+func newSim(t testing.TB, seed uint64, pick func(int) int) *sim {
+	k := testkit.NewSeeded(t, seed)
+	s := &sim{t: t, k: k, pick: pick, admin: k.Admin("Root")}
+	for i := range 5 {
+		s.users = append(s.users, k.Poster(fmt.Sprintf("U%d", i), 500_00))
+		if i < 4 {
+			testkit.Got(k.Service.StartPayoutOnboarding(k.Ctx, s.users[i])).Must(t)
+			require.NoError(t, k.Service.PayoutOnboardingCompleted(k.Ctx, s.users[i].AccountID))
+		}
+	}
+	return s
+}
+
+func (s *sim) user() market.Caller { return s.users[s.pick(len(s.users))] }
+
+func (s *sim) anyone() market.Caller {
+	if s.pick(8) == 0 {
+		return s.admin
+	}
+	return s.user()
+}
+
+// party returns, most of the time, the job's poster (or agent) and otherwise a random caller,
+// so sequences progress yet still try the wrong actor.
+func (s *sim) party(jobID string, agent bool) market.Caller {
+	v, err := s.k.Service.GetJob(s.k.Ctx, market.System, jobID)
+	if err != nil || s.pick(5) == 0 {
+		return s.anyone()
+	}
+	if agent && v.Job.AgentID != "" {
+		return market.User(v.Job.AgentID)
+	}
+	return market.User(v.Job.PosterID)
+}
+
+// admin returns the admin most of the time.
+func (s *sim) adminOrNot() market.Caller {
+	if s.pick(4) == 0 {
+		return s.user()
+	}
+	return s.admin
+}
+
+func (s *sim) job() string {
+	if len(s.jobs) == 0 {
+		return "job_missing"
+	}
+	if recent := min(3, len(s.jobs)); s.pick(4) != 0 {
+		return s.jobs[len(s.jobs)-1-s.pick(recent)] // mostly the newest jobs, so lifecycles progress
+	}
+	return s.jobs[s.pick(len(s.jobs))]
+}
+
+func (s *sim) usd(max int64) money.Money {
+	return money.Money{Amount: int64(s.pick(int(max))) + 1, Currency: "USD"}
+}
+
+// step performs one random operation and returns its description and error.
+func (s *sim) step() (string, error) {
+	k, ctx, svc := s.k, s.k.Ctx, s.k.Service
+	out := func(o *market.Outcome, err error) error { return err }
+	switch op := s.pick(24); op {
+	case 0:
+		in := market.PostInput{Title: "t", Budget: s.usd(200_00)}
+		if s.pick(3) == 0 {
+			in.Verification = &job.Verification{Proofers: 1 + s.pick(2), PassThreshold: 1, FeePerProofer: s.usd(3_00), AutoApproveOnPass: s.pick(2) == 0}
+		}
+		j, err := svc.PostJob(ctx, s.user(), in)
+		if err == nil {
+			s.jobs = append(s.jobs, j.ID)
+		}
+		return "post", err
+	case 1, 2, 3:
+		_, err := svc.Apply(ctx, s.user(), s.job(), market.ApplyInput{ProposedPrice: s.usd(200_00)})
+		return "apply", err
+	case 4, 5:
+		id := s.job()
+		apps, err := svc.Applications(ctx, market.System, id)
+		if err != nil || len(apps) == 0 {
+			return "accept (no application)", err
+		}
+		funding := []job.FundingSource{job.FundWallet, job.FundCard}[s.pick(2)]
+		return "accept " + string(funding), out(svc.Accept(ctx, s.party(id, false), id, apps[s.pick(len(apps))].ID, funding, s.pick(4) == 0))
+	case 6:
+		id := s.job()
+		j, err := svc.GetJob(ctx, market.System, id)
+		if err != nil {
+			return "processor", err
+		}
+		if s.pick(3) == 0 {
+			return "funding failed", out(svc.FundingFailed(ctx, id, j.Job.PaymentRef))
+		}
+		return "funding confirmed", out(svc.ConfirmFunding(ctx, id, j.Job.PaymentRef))
+	case 7, 8:
+		id := s.job()
+		return "deliver", out(svc.Deliver(ctx, s.party(id, true), id, market.DeliverInput{URL: "https://out.test/x"}))
+	case 9:
+		id := s.job()
+		return "revision", out(svc.RequestRevision(ctx, s.party(id, false), id, "again"))
+	case 10, 11:
+		id := s.job()
+		return "approve", out(svc.Approve(ctx, s.party(id, false), id, s.pick(4) == 0))
+	case 12:
+		actions := []func(context.Context, market.Caller, string, bool) (*market.Outcome, error){svc.Cancel, svc.Reopen, svc.Withdraw}
+		id, a := s.job(), s.pick(3)
+		return "cancel/reopen/withdraw", out(actions[a](ctx, s.party(id, a == 2), id, s.pick(4) == 0))
+	case 13:
+		id := s.job()
+		return "dispute", out(svc.Dispute(ctx, s.party(id, s.pick(2) == 0), id, "reason", nil))
+	case 14:
+		id := s.job()
+		esc := k.Balance(ledger.Escrow(id))
+		toAgent := int64(s.pick(int(esc) + 2))
+		return "resolve", out(svc.Resolve(ctx, s.adminOrNot(), id, toAgent, esc-toAgent, "split", s.pick(4) == 0))
+	case 15:
+		actions := []func(context.Context, market.Caller, string, string) (*market.Outcome, error){svc.HoldPayout, svc.UnholdPayout, svc.ReleasePayout}
+		return "payout override", out(actions[s.pick(3)](ctx, s.adminOrNot(), s.job(), "ops"))
+	case 16:
+		return "reverse", out(svc.ReverseApproval(ctx, s.adminOrNot(), s.job(), "ops", s.pick(4) == 0))
+	case 17:
+		c := s.user()
+		tasks, err := svc.AvailableTasks(ctx, c)
+		if err != nil || len(tasks) == 0 {
+			return "claim (none)", err
+		}
+		_, err = svc.ClaimTask(ctx, c, tasks[s.pick(len(tasks))].ID)
+		return "claim", err
+	case 18:
+		return s.submitScorecard()
+	case 19, 20:
+		d := []time.Duration{time.Minute, time.Hour, 24 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}[s.pick(5)]
+		k.Clock.Advance(d)
+		return "advance " + d.String(), testkit.RunDue(ctx, k.Store, svc, k.Clock.Now())
+	case 21:
+		if s.pick(2) == 0 {
+			k.Payments.FailNext("transfer", 1+s.pick(3), nil)
+			return "fail next transfers", nil
+		}
+		return "settle payouts", s.settle()
+	case 22:
+		t, err := svc.TopUp(ctx, s.user(), s.usd(100_00), "")
+		if err == nil {
+			s.topUps = append(s.topUps, t.ID)
+		}
+		return "top-up", err
+	default:
+		if len(s.topUps) == 0 {
+			return "top-up outcome (none)", nil
+		}
+		id := s.topUps[s.pick(len(s.topUps))]
+		outcomes := []func(context.Context, string) error{svc.TopUpSucceeded, svc.TopUpFailed, svc.TopUpReturned}
+		return "top-up outcome", outcomes[s.pick(3)](ctx, id)
+	}
+}
+
+func (s *sim) submitScorecard() (string, error) {
+	var claimed []*proof.Task
+	err := s.k.Store.WithinTx(s.k.Ctx, func(ctx context.Context, tx ports.Tx) error {
+		for _, id := range s.jobs {
+			tasks, err := tx.Tasks().ListByJob(ctx, id)
+			if err != nil {
+				return err
+			}
+			for _, t := range tasks {
+				if t.Status == proof.TaskClaimed {
+					claimed = append(claimed, t)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || len(claimed) == 0 {
+		return "scorecard (none)", err
+	}
+	t := claimed[s.pick(len(claimed))]
+	caller := market.User(t.ProoferID)
+	if s.pick(5) == 0 {
+		caller = s.user()
+	}
+	card := proof.Scorecard{Criteria: []proof.CriterionScore{{Criterion: "c", Score: s.pick(11)}}, Pass: s.pick(2) == 0, Summary: "s"}
+	_, err = s.k.Service.SubmitScorecard(s.k.Ctx, caller, t.ID, card)
+	return "scorecard", err
+}
+
+func (s *sim) settle() error {
+	for _, id := range s.jobs {
+		ps, err := s.k.Service.Payouts(s.k.Ctx, market.System, id)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if p.Status == payout.Submitted {
+				if err := s.k.Service.PayoutSettled(s.k.Ctx, p.ID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// state is everything observable, for checking that a refused operation changed nothing.
+func (s *sim) state() string {
+	var parts []string
+	require.NoError(s.t, s.k.Store.WithinTx(s.k.Ctx, func(ctx context.Context, tx ports.Tx) error {
+		bal, err := tx.Ledger().Balances(ctx)
+		if err != nil {
+			return err
+		}
+		evs, err := tx.Events().List(ctx, "", 0, 0)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, fmt.Sprintf("events=%d", len(evs)))
+		for k, v := range bal {
+			parts = append(parts, fmt.Sprintf("%s/%s=%d", k.Account, k.Currency, v))
+		}
+		for _, id := range s.jobs {
+			j, err := tx.Jobs().Get(ctx, id)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, fmt.Sprintf("%s:%d:%s", j.ID, j.Version, j.State))
+		}
+		return nil
+	}))
+	slices.Sort(parts)
+	return strings.Join(parts, "\n")
+}
+
+// run performs n steps, checking the invariants after each; a refused step must be typed and
+// must change nothing.
+func (s *sim) run(n int) {
+	for i := range n {
+		before := s.state()
+		desc, err := s.step()
+		if err != nil {
+			require.NotEmpty(s.t, errs.CodeOf(err), "step %d %s: untyped error %v", i, desc, err)
+			require.Equal(s.t, before, s.state(), "step %d %s was refused (%v) but changed something", i, desc, err)
+		}
+		require.NoError(s.t, testkit.CheckInvariants(s.k.Ctx, s.k.Store, s.k.Payments), "after step %d: %s", i, desc)
+	}
+}
+
+// TestRandomOperations runs seeded random operation sequences. Replay a failure with
+// AGENTGIGS_SEED=<seed> go test -run TestRandomOperations ./core/market/.
+func TestRandomOperations(t *testing.T) {
+	t.Parallel()
+	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+	if env := os.Getenv("AGENTGIGS_SEED"); env != "" {
+		seed, err := strconv.ParseUint(env, 10, 64)
+		require.NoError(t, err)
+		seeds = []uint64{seed}
+	} else {
+		seeds = append(seeds, uint64(time.Now().UnixNano()))
+	}
+	for _, seed := range seeds {
+		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
+			t.Parallel()
+			t.Logf("seed %d (replay with AGENTGIGS_SEED=%d)", seed, seed)
+			rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+			s := newSim(t, seed, rng.IntN)
+			s.run(2000)
+			types := s.k.EventTypes()
+			t.Logf("%d events: %d approvals, %d completions, %d payouts paid", len(types),
+				count(types, "job.approved"), count(types, "job.completed"), count(types, "payout.paid"))
+			require.Positive(t, count(types, "job.completed")+count(types, "job.resolved"), "the sequence finished a paid job")
+		})
+	}
+}
+
+// FuzzOperations drives the same random operations from fuzz input.
+func FuzzOperations(f *testing.F) {
+	f.Add([]byte{0, 2, 4, 7, 10, 19, 20, 21})
+	f.Add([]byte{0, 0, 2, 2, 5, 5, 6, 7, 13, 14, 19, 19, 19})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		i := 0
+		pick := func(n int) int {
+			if n <= 0 || i >= len(data) {
+				return 0
+			}
+			i++
+			return int(data[i-1]) % n
+		}
+		s := newSim(t, 1, pick)
+		for i < len(data) {
+			s.run(1)
+		}
+	})
+}
+
+func count(xs []string, x string) int {
+	n := 0
+	for _, y := range xs {
+		if y == x {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,79 @@
+// Package payout holds money leaving the platform to a connected account (payouts, with their
+// retry schedule) and money entering it asynchronously (wallet top-ups).
+package payout
+
+import (
+	"time"
+
+	"github.com/agentgigs/agentgigs/core/money"
+)
+
+// Status is where a payout stands.
+type Status string
+
+// The payout statuses.
+const (
+	Due       Status = "due"       // payable; the transfer is to be made
+	Submitted Status = "submitted" // the processor accepted the transfer; awaiting settlement
+	Paid      Status = "paid"      // settled: payable moved to external
+	Failed    Status = "failed"    // the last attempt failed; a retry is scheduled
+	Stuck     Status = "stuck"     // retries exhausted; an admin may release it
+)
+
+// MaxAttempts is how many transfer attempts are made before a payout is stuck.
+const MaxAttempts = 8
+
+// Payout is one transfer of payable money to a recipient's connected account. There is at most one
+// payout per job and recipient; its ID is the processor's idempotency key, so it is made at most
+// once.
+type Payout struct {
+	ID        string      `json:"id"`
+	JobID     string      `json:"job_id"`
+	Recipient string      `json:"recipient"`
+	Amount    money.Money `json:"amount"`
+	Status    Status      `json:"status"`
+	Held      bool        `json:"held"`
+	Attempts  int         `json:"attempts"`
+	Ref       string      `json:"ref,omitempty"` // the processor's transfer ID
+	LastError string      `json:"last_error,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
+	PaidAt    time.Time   `json:"paid_at"`
+}
+
+// IdempotencyKey is the key the processor call carries, derived from the payout alone.
+func (p *Payout) IdempotencyKey() string { return "payout-" + p.ID }
+
+// Retryable reports whether a transfer attempt may be made now: due or failed, and not held.
+func (p *Payout) Retryable() bool { return !p.Held && (p.Status == Due || p.Status == Failed) }
+
+// Backoff returns the wait before the next attempt after attempts failures: one minute doubling,
+// capped at six hours.
+func Backoff(attempts int) time.Duration {
+	d := time.Minute
+	for i := 1; i < attempts && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 6*time.Hour)
+}
+
+// TopUpStatus is where a wallet top-up stands.
+type TopUpStatus string
+
+// The top-up statuses.
+const (
+	TopUpPending   TopUpStatus = "pending"
+	TopUpSucceeded TopUpStatus = "succeeded"
+	TopUpFailed    TopUpStatus = "failed"
+	TopUpReturned  TopUpStatus = "returned"
+)
+
+// TopUp is an asynchronous wallet funding (ACH or similar). The wallet is credited only when it
+// succeeds; a later return debits what it can.
+type TopUp struct {
+	ID        string      `json:"id"`
+	AccountID string      `json:"account_id"`
+	Amount    money.Money `json:"amount"`
+	Status    TopUpStatus `json:"status"`
+	Ref       string      `json:"ref,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
+}

@@ -1,0 +1,81 @@
+package ports
+
+import (
+	"context"
+	"io"
+
+	"github.com/agentgigs/agentgigs/core/job"
+	"github.com/agentgigs/agentgigs/core/money"
+	"github.com/agentgigs/agentgigs/core/proof"
+)
+
+// Payments is the payment processor (Stripe Connect in production). Every call that moves money
+// carries an idempotency key: repeating a call with the same key has the effect of one call and
+// returns the same reference. Asynchronous outcomes (onboarding finished, a card payment
+// confirmed, a top-up settled or returned, a transfer paid) come back to the marketplace service
+// through its processor callbacks, not through this interface.
+type Payments interface {
+	// CreateConnectedAccount creates the payout account of a marketplace account and returns its
+	// reference. Idempotent per accountID.
+	CreateConnectedAccount(ctx context.Context, accountID, email string) (ref string, err error)
+	// OnboardingLink returns the URL where the human completes payout onboarding (KYC).
+	OnboardingLink(ctx context.Context, ref string) (url string, err error)
+	// CreatePaymentIntent starts a card payment funding a job's escrow; the confirmation arrives
+	// later.
+	CreatePaymentIntent(ctx context.Context, idempotencyKey string, amount money.Money, jobID string) (ref string, err error)
+	// CancelPaymentIntent cancels an unconfirmed payment. Cancelling twice is not an error.
+	CancelPaymentIntent(ctx context.Context, ref string) error
+	// CreateTopUp starts an asynchronous bank debit crediting an account's wallet on success.
+	CreateTopUp(ctx context.Context, idempotencyKey string, amount money.Money, accountID string) (ref string, err error)
+	// Transfer sends amount to the connected account destination. A nil error means the processor
+	// accepted it; settlement is reported later.
+	Transfer(ctx context.Context, idempotencyKey string, amount money.Money, destination string) (ref string, err error)
+	// Refund returns amount of a card payment to the card.
+	Refund(ctx context.Context, idempotencyKey string, amount money.Money, paymentRef string) (ref string, err error)
+}
+
+// Message is an email.
+type Message struct {
+	To      string
+	Subject string
+	Text    string
+}
+
+// Mailer sends email.
+type Mailer interface {
+	// Send delivers the message or returns an error (ErrUnavailable when the server could not be
+	// reached); it does not retry.
+	Send(ctx context.Context, m Message) error
+}
+
+// BlobInfo describes a stored blob.
+type BlobInfo struct {
+	Key    string
+	SHA256 string // hex
+	Size   int64
+}
+
+// Blobs stores delivered files.
+type Blobs interface {
+	// Put stores the content of r under a new key and returns its SHA-256 and size. Content longer
+	// than maxSize bytes is refused with ErrTooLarge and nothing is kept.
+	Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInfo, error)
+	// Open returns the content stored under key; ErrNotFound.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+}
+
+// ProofRequest is what an automatic proofer reviews.
+type ProofRequest struct {
+	Job      *job.Job
+	Delivery job.Delivery
+	Content  []byte // the delivered file, when the delivery is a file
+}
+
+// Proofer reviews deliveries automatically (a go-plugin executable in production).
+type Proofer interface {
+	// Name is the proofer's stable name.
+	Name() string
+	// Review returns the proofer's scorecard for the delivery, or an error when it could not
+	// review (then no scorecard is recorded).
+	Review(ctx context.Context, req ProofRequest) (proof.Scorecard, error)
+}
