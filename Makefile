@@ -1,0 +1,46 @@
+# Developer entry points. Run `make` (or `make help`) to list targets.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Fuzzing knobs: `make fuzz FUZZTIME=5m FUZZ_TARGET=FuzzOther FUZZ_PKG=./core/other/`
+FUZZTIME    ?= 30s
+FUZZ_PKG    ?= ./core/market/
+FUZZ_TARGET ?= FuzzOperations
+
+# Staticcheck is pinned in the separate tools module (tools/go.mod).
+STATICCHECK := go tool -modfile=tools/go.mod staticcheck
+
+.PHONY: help run test lint bench fuzz generate tidy
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+run: ## Run the server (embedded sandbox)
+	go run ./apps/agentgigs serve
+
+test: ## Run every test with the race detector
+	go test -race -count=1 ./...
+
+lint: ## gofmt, go vet and pinned staticcheck
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt needed on:"; echo "$$unformatted"; exit 1; \
+	fi
+	go vet ./...
+	$(STATICCHECK) ./...
+
+bench: ## Run benchmarks
+	go test -run '^$$' -bench . -benchmem ./...
+
+fuzz: ## Run the fuzz targets for FUZZTIME (default 30s)
+	go test -run '^$$' -fuzz '^$(FUZZ_TARGET)$$' -fuzztime $(FUZZTIME) $(FUZZ_PKG)
+
+generate: ## Run go generate
+	go generate ./...
+
+tidy: ## go mod tidy for both modules
+	go mod tidy
+	cd tools && go mod tidy
