@@ -1,0 +1,44 @@
+package memory
+
+import (
+	"sync"
+	"time"
+)
+
+// Clock is a ports.Clock that stands still until told to move, for tests and the sandbox. It is
+// safe for concurrent use. The zero value is usable and reads the zero time.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock reading start.
+func NewClock(start time.Time) *Clock { return &Clock{now: start} }
+
+// Now returns the clock's current time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d (backward when d is negative) and returns the new time.
+func (c *Clock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return c.now
+}
+
+// Set sets the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// SystemClock is the real ports.Clock: the wall time in UTC. The zero value is ready to use.
+type SystemClock struct{}
+
+// Now returns time.Now() in UTC (which also drops the monotonic clock reading).
+func (SystemClock) Now() time.Time { return time.Now().UTC() }
