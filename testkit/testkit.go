@@ -192,28 +192,7 @@ func (k *Kit) Advance(d time.Duration) {
 // RunDue runs every due timer until none is left.
 func (k *Kit) RunDue() {
 	k.T.Helper()
-	require.NoError(k.T, RunDue(k.Ctx, k.Store, k.Service, k.Clock.Now()))
-}
-
-// RunDue runs the store's timers due at now through the service until none is left. It is the
-// in-process scheduler of the embedded default.
-func RunDue(ctx context.Context, store ports.Store, svc *market.Service, now time.Time) error {
-	for {
-		var due []ports.Timer
-		err := store.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
-			var err error
-			due, err = tx.Timers().Due(ctx, now, 100)
-			return err
-		})
-		if err != nil || len(due) == 0 {
-			return err
-		}
-		for _, t := range due {
-			if err := svc.HandleTimer(ctx, t); err != nil {
-				return err
-			}
-		}
-	}
+	require.NoError(k.T, market.RunDue(k.Ctx, k.Store, k.Service, k.Clock.Now()))
 }
 
 // SettlePayouts reports every submitted transfer as paid by the processor.

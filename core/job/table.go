@@ -156,15 +156,14 @@ func init() {
 }
 
 var (
-	escrowStates   = []State{InProgress, RevisionRequested, InVerification, Delivered}
-	workingStates  = []State{InProgress, RevisionRequested}
-	userRoles      = []Role{RolePoster, RoleAgent}
-	posterOnly     = []Role{RolePoster}
-	agentOnly      = []Role{RoleAgent}
-	adminOnly      = []Role{RoleAdmin}
-	systemOnly     = []Role{RoleSystem}
-	payoutStates   = []State{Approved, Completed, Resolved}
-	disputeFromAll = append(append([]State{}, escrowStates...), Approved)
+	escrowStates  = []State{InProgress, RevisionRequested, InVerification, Delivered}
+	workingStates = []State{InProgress, RevisionRequested}
+	userRoles     = []Role{RolePoster, RoleAgent}
+	posterOnly    = []Role{RolePoster}
+	agentOnly     = []Role{RoleAgent}
+	adminOnly     = []Role{RoleAdmin}
+	systemOnly    = []Role{RoleSystem}
+	payoutStates  = []State{Approved, Completed, Resolved}
 )
 
 // table is the state machine. Rows with the same action differ by state or guard.
@@ -203,7 +202,11 @@ var table = []Transition{
 // Transitions returns a copy of the state machine's rows, in table order.
 func Transitions() []Transition {
 	out := make([]Transition, len(table))
-	copy(out, table)
+	for i, t := range table {
+		t.Roles = append([]Role(nil), t.Roles...)
+		t.From = append([]State(nil), t.From...)
+		out[i] = t
+	}
 	return out
 }
 
@@ -215,7 +218,9 @@ func States() []StateInfo {
 }
 
 // Actions returns every action in the table, once each, in table order.
-func Actions() []Action {
+func Actions() []Action { return append([]Action(nil), actions...) }
+
+var actions = func() []Action {
 	var out []Action
 	seen := map[Action]bool{}
 	for _, t := range table {
@@ -225,7 +230,7 @@ func Actions() []Action {
 		}
 	}
 	return out
-}
+}()
 
 // Facts are what the guards read. The marketplace service fills them from the job, the caller's
 // input and the clock.
@@ -299,39 +304,51 @@ func (g Guard) refusal(a Action, s State) error {
 // refuses with INVALID_TRANSITION when no row has the action from that state, FORBIDDEN when rows
 // exist but not for the role, and the guard's own code when the guard fails.
 func Find(action Action, role Role, from State, f Facts) (Transition, error) {
-	var byState, byRole []Transition
-	for _, t := range table {
-		if t.Action == action && contains(t.From, from) {
-			byState = append(byState, t)
-			if contains(t.Roles, role) {
-				byRole = append(byRole, t)
-			}
+	var stateMatch, roleMatch *Transition
+	for i := range table {
+		t := &table[i]
+		if t.Action != action || !contains(t.From, from) {
+			continue
+		}
+		stateMatch = t
+		if !contains(t.Roles, role) {
+			continue
+		}
+		if t.Guard.Holds(f) {
+			return *t, nil
+		}
+		if roleMatch == nil {
+			roleMatch = t
 		}
 	}
-	if len(byState) == 0 {
+	switch {
+	case stateMatch == nil:
 		return Transition{}, errs.New(errs.CodeInvalidTransition, "cannot %s a job that is %s", action, from)
-	}
-	if len(byRole) == 0 {
+	case roleMatch == nil:
 		return Transition{}, errs.New(errs.CodeForbidden, "the %s may not %s this job", role, action)
 	}
-	for _, t := range byRole {
-		if t.Guard.Holds(f) {
-			return t, nil
-		}
-	}
-	return Transition{}, byRole[0].Guard.refusal(action, from)
+	return Transition{}, roleMatch.Guard.refusal(action, from)
 }
 
 // Allowed returns the rows role could perform now from state under facts, in table order, one per
 // action. It is the source of next_actions.
 func Allowed(role Role, from State, f Facts) []Transition {
 	var out []Transition
-	for _, a := range Actions() {
-		if t, err := Find(a, role, from, f); err == nil {
+	for _, t := range table {
+		if contains(t.From, from) && contains(t.Roles, role) && t.Guard.Holds(f) && !hasAction(out, t.Action) {
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+func hasAction(ts []Transition, a Action) bool {
+	for _, t := range ts {
+		if t.Action == a {
+			return true
+		}
+	}
+	return false
 }
 
 func contains[T comparable](xs []T, x T) bool {

@@ -363,7 +363,7 @@ func TestConcurrentApproveDisputeReverseRelease(t *testing.T) {
 			func() error { _, err := k.Service.Dispute(k.Ctx, agent, j.ID, "late", nil); return err },
 			func() error { _, err := k.Service.RequestRevision(k.Ctx, poster, j.ID, "more"); return err },
 			func() error { _, err := k.Service.Approve(k.Ctx, poster, j.ID, false); return err },
-			func() error { return testkit.RunDue(k.Ctx, k.Store, k.Service, k.Clock.Now()) },
+			func() error { return market.RunDue(k.Ctx, k.Store, k.Service, k.Clock.Now()) },
 		)
 		require.Equal(t, 1, leftState(t, k, job.Delivered), "round %d", round)
 		k.CheckInvariants()
@@ -374,7 +374,7 @@ func TestConcurrentApproveDisputeReverseRelease(t *testing.T) {
 		race(t,
 			func() error { _, err := k.Service.ReverseApproval(k.Ctx, admin, j.ID, "fraud", false); return err },
 			func() error { _, err := k.Service.Dispute(k.Ctx, agent, j.ID, "x", nil); return err },
-			func() error { return testkit.RunDue(k.Ctx, k.Store, k.Service, k.Clock.Now()) },
+			func() error { return market.RunDue(k.Ctx, k.Store, k.Service, k.Clock.Now()) },
 		)
 		require.Equal(t, 1, leftState(t, k, job.Approved), "round %d", round)
 		k.RunDue()

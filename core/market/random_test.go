@@ -168,7 +168,7 @@ func (s *sim) step() (string, error) {
 	case 19, 20:
 		d := []time.Duration{time.Minute, time.Hour, 24 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}[s.pick(5)]
 		k.Clock.Advance(d)
-		return "advance " + d.String(), testkit.RunDue(ctx, k.Store, svc, k.Clock.Now())
+		return "advance " + d.String(), market.RunDue(ctx, k.Store, svc, k.Clock.Now())
 	case 21:
 		if s.pick(2) == 0 {
 			k.Payments.FailNext("transfer", 1+s.pick(3), nil)

@@ -1,0 +1,93 @@
+// Command agentgigs runs the AgentGigs marketplace server.
+//
+// Today it runs only the embedded sandbox: the marketplace service over the in-memory adapters,
+// with its timers, and two read-only routes (GET /healthz and GET /api/state-machine). The full
+// HTTP API, PostgreSQL, Stripe and SMTP arrive in later issues.
+//
+// Usage:
+//
+//	agentgigs serve [--addr 127.0.0.1:8080]   run the in-memory sandbox (env AGENTGIGS_ADDR)
+//	agentgigs version                         print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+)
+
+// version is the release this binary was built from; set it with
+// -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+const usage = `usage: agentgigs <command> [flags]
+
+commands:
+  serve     run the in-memory sandbox server (see agentgigs serve -h)
+  version   print the version
+  help      print this help
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.As(err, new(usageError)) {
+		fmt.Fprintln(os.Stderr, "agentgigs:", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+// usageError is a command line the program does not understand. The usage has already been
+// printed; the process exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// exitCode is the process status for run's result: 0 on success, 2 for a usage error, 1 otherwise.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, new(usageError)):
+		return 2
+	}
+	return 1
+}
+
+// run executes the command line args (without the program name). getenv reads the environment;
+// stdout receives the program's output (the banner and the dev inbox), stderr its logs and usage.
+// It returns when the command is done or, for serve, when ctx is cancelled and the server has
+// shut down.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		cfg, err := parseServe(rest, getenv, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout, stderr)
+	case "version":
+		_, err := fmt.Fprintf(stdout, "agentgigs %s (%s)\n", version, runtime.Version())
+		return err
+	case "help", "-h", "-help", "--help":
+		_, err := fmt.Fprint(stdout, usage)
+		return err
+	default:
+		fmt.Fprintf(stderr, "agentgigs: unknown command %q\n\n%s", cmd, usage)
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+}

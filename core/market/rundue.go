@@ -1,0 +1,48 @@
+package market
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/agentgigs/agentgigs/ports"
+)
+
+// timerBatch is how many due timers one store transaction fetches.
+const timerBatch = 100
+
+// TimerHandler runs one due timer; *Service is one.
+type TimerHandler interface {
+	HandleTimer(ctx context.Context, t ports.Timer) error
+}
+
+// RunDue is the in-process scheduler step of the embedded default and the testkit. It runs the store's timers due at now through h, a batch at a time, until none is left
+// (timers scheduled by the ones it runs run too when already due). When a timer fails, the rest
+// of its batch still runs and RunDue returns the failures without fetching again, so a timer that
+// keeps failing cannot spin the loop; it stays scheduled for the next call.
+func RunDue(ctx context.Context, store ports.Store, h TimerHandler, now time.Time) error {
+	for {
+		var due []ports.Timer
+		err := store.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+			var err error
+			due, err = tx.Timers().Due(ctx, now, timerBatch)
+			return err
+		})
+		if err != nil || len(due) == 0 {
+			return err
+		}
+		var failed []error
+		for _, t := range due {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := h.HandleTimer(ctx, t); err != nil {
+				failed = append(failed, fmt.Errorf("timer %s (%s, job %s): %w", t.ID, t.Action, t.JobID, err))
+			}
+		}
+		if len(failed) > 0 {
+			return errors.Join(failed...)
+		}
+	}
+}
