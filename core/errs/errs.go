@@ -78,6 +78,8 @@ func (e *Error) Error() string {
 		return string(e.Code)
 	case e.Err == nil:
 		return string(e.Code) + ": " + e.Message
+	case e.Message == "":
+		return string(e.Code) + ": " + e.Err.Error()
 	default:
 		return string(e.Code) + ": " + e.Message + ": " + e.Err.Error()
 	}

@@ -5,6 +5,7 @@
 package ledger
 
 import (
+	"math/big"
 	"sort"
 	"strings"
 	"time"
@@ -89,16 +90,25 @@ type Balances map[Key]int64
 // take a non-external account below zero, b is left unchanged and an error (INSUFFICIENT_FUNDS for
 // a balance that would go negative) is returned.
 func (b Balances) Apply(ts ...Transfer) error {
-	undo := make(map[Key]int64, 2*len(ts))
+	type prior struct {
+		v      int64
+		exists bool
+	}
+	undo := make(map[Key]prior, 2*len(ts))
 	save := func(k Key) {
 		if _, ok := undo[k]; !ok {
-			undo[k] = b[k]
+			v, exists := b[k]
+			undo[k] = prior{v, exists}
 		}
 	}
 	for _, t := range ts {
 		if err := b.apply(t, save); err != nil {
-			for k, v := range undo {
-				b[k] = v
+			for k, p := range undo {
+				if p.exists {
+					b[k] = p.v
+				} else {
+					delete(b, k)
+				}
 			}
 			return err
 		}
@@ -139,15 +149,18 @@ type Violation struct {
 // zero, and no account but the external one is negative. It returns the violations, sorted, or nil.
 func Check(b Balances) []Violation {
 	var out []Violation
-	sums := map[money.Currency]int64{}
+	sums := map[money.Currency]*big.Int{} // exact: a sum of int64 balances can exceed int64
 	for k, v := range b {
-		sums[k.Currency] += v
+		if sums[k.Currency] == nil {
+			sums[k.Currency] = new(big.Int)
+		}
+		sums[k.Currency].Add(sums[k.Currency], big.NewInt(v))
 		if v < 0 && !k.Account.MayGoNegative() {
 			out = append(out, Violation{Key: k, Reason: "negative balance"})
 		}
 	}
 	for cur, s := range sums {
-		if s != 0 {
+		if s.Sign() != 0 {
 			out = append(out, Violation{Key: Key{Currency: cur}, Reason: "balances do not sum to zero"})
 		}
 	}

@@ -85,10 +85,14 @@ func (m Money) Add(o Money) (Money, error) {
 
 // Sub returns m-o, refusing different currencies and int64 overflow.
 func (m Money) Sub(o Money) (Money, error) {
-	if o.Amount == math.MinInt64 {
+	if err := m.same(o); err != nil {
+		return Money{}, err
+	}
+	d := m.Amount - o.Amount
+	if (o.Amount > 0 && d > m.Amount) || (o.Amount < 0 && d < m.Amount) {
 		return Money{}, errs.New(errs.CodeAmountOverflow, "%d - %d overflows", m.Amount, o.Amount)
 	}
-	return m.Add(Money{Amount: -o.Amount, Currency: o.Currency})
+	return Money{Amount: d, Currency: m.Currency}, nil
 }
 
 // Mul returns m×n, refusing overflow.
