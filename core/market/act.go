@@ -112,8 +112,9 @@ type exec struct {
 	payout *payout.Payout // the job's agent payout, if any
 }
 
-// step runs one transition inside tx.
-func (s *Service) step(ctx context.Context, tx ports.Tx, c Caller, jobID string, cmd Command) (*Outcome, error) {
+// load reads the job and places the caller relative to it, refusing with NOT_FOUND a job that
+// does not exist or that the caller may not see.
+func (s *Service) load(ctx context.Context, tx ports.Tx, c Caller, jobID string) (*exec, error) {
 	j, err := tx.Jobs().Get(ctx, jobID)
 	if errors.Is(err, ports.ErrNotFound) {
 		return nil, errs.New(errs.CodeNotFound, "job %s not found", jobID)
@@ -121,7 +122,7 @@ func (s *Service) step(ctx context.Context, tx ports.Tx, c Caller, jobID string,
 	if err != nil {
 		return nil, err
 	}
-	x := &exec{s: s, ctx: ctx, tx: tx, c: c, j: j, cmd: cmd, now: s.now(), data: map[string]string{}}
+	x := &exec{s: s, ctx: ctx, tx: tx, c: c, j: j, now: s.now()}
 	if !c.system {
 		if x.acct, err = s.caller(ctx, tx, c); err != nil {
 			return nil, err
@@ -136,6 +137,17 @@ func (s *Service) step(ctx context.Context, tx ports.Tx, c Caller, jobID string,
 	if !x.visible() {
 		return nil, errs.New(errs.CodeNotFound, "job %s not found", jobID)
 	}
+	return x, nil
+}
+
+// step runs one transition inside tx.
+func (s *Service) step(ctx context.Context, tx ports.Tx, c Caller, jobID string, cmd Command) (*Outcome, error) {
+	x, err := s.load(ctx, tx, c, jobID)
+	if err != nil {
+		return nil, err
+	}
+	x.cmd, x.data = cmd, map[string]string{}
+	j := x.j
 	facts, err := x.facts()
 	if err != nil {
 		return nil, err
@@ -155,6 +167,9 @@ func (s *Service) step(ctx context.Context, tx ports.Tx, c Caller, jobID string,
 		return nil, err
 	}
 	if x.t.To != "" {
+		if err := x.cancelDeadline(); err != nil {
+			return nil, err
+		}
 		j.State = x.t.To
 		x.setDeadline()
 		if err := x.scheduleDeadline(); err != nil {
@@ -269,13 +284,24 @@ func (x *exec) setDeadline() {
 	}
 }
 
+// timerID names the deadline timer of a job's state: one per job and default action.
+func timerID(jobID string, action job.Action) string { return jobID + ":" + string(action) }
+
+// cancelDeadline deletes the timer of the state the job is leaving, so it never runs stale.
+func (x *exec) cancelDeadline() error {
+	if a := defaultAction(x.j.State); a != "" && !x.j.DeadlineAt.IsZero() {
+		return x.tx.Timers().Delete(x.ctx, timerID(x.j.ID, a))
+	}
+	return nil
+}
+
 // scheduleDeadline schedules the default action of the job's state at its deadline.
 func (x *exec) scheduleDeadline() error {
 	if x.j.DeadlineAt.IsZero() {
 		return nil
 	}
 	action := defaultAction(x.j.State)
-	return x.tx.Timers().Schedule(x.ctx, ports.Timer{ID: x.j.ID + ":" + string(action), Action: action, JobID: x.j.ID, DueAt: x.j.DeadlineAt})
+	return x.tx.Timers().Schedule(x.ctx, ports.Timer{ID: timerID(x.j.ID, action), Action: action, JobID: x.j.ID, DueAt: x.j.DeadlineAt})
 }
 
 func defaultAction(s job.State) job.Action {

@@ -90,7 +90,7 @@ func (s *Service) PostJob(ctx context.Context, c Caller, in PostInput) (*job.Job
 		if err := tx.Jobs().Create(ctx, j); err != nil {
 			return err
 		}
-		if err := tx.Timers().Schedule(ctx, ports.Timer{ID: j.ID + ":" + string(job.ActExpire), Action: job.ActExpire, JobID: j.ID, DueAt: j.DeadlineAt}); err != nil {
+		if err := tx.Timers().Schedule(ctx, ports.Timer{ID: timerID(j.ID, job.ActExpire), Action: job.ActExpire, JobID: j.ID, DueAt: j.DeadlineAt}); err != nil {
 			return err
 		}
 		return appendEvents(ctx, tx, s.event("job.posted", j.ID, []string{a.ID}, map[string]string{"title": j.Title}))
@@ -213,7 +213,7 @@ func (x *exec) apply() error {
 func (s *Service) Applications(ctx context.Context, c Caller, jobID string) ([]*job.Application, error) {
 	var out []*job.Application
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		v, viewErr := s.view(ctx, tx, c, jobID)
+		v, viewErr := s.load(ctx, tx, c, jobID)
 		if viewErr != nil && errs.CodeOf(viewErr) != errs.CodeNotFound {
 			return viewErr
 		}
@@ -221,7 +221,7 @@ func (s *Service) Applications(ctx context.Context, c Caller, jobID string) ([]*
 		if err != nil {
 			return err
 		}
-		all := viewErr == nil && (v.Role == job.RolePoster || v.Role == job.RoleAdmin || v.Role == job.RoleSystem)
+		all := viewErr == nil && (v.role == job.RolePoster || v.role == job.RoleAdmin || v.role == job.RoleSystem)
 		for _, a := range apps {
 			if all || a.AgentID == c.AccountID {
 				out = append(out, a)
@@ -243,18 +243,18 @@ func (s *Service) startCardPayment(ctx context.Context, c Caller, jobID string, 
 		key   string
 	)
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		v, err := s.view(ctx, tx, c, jobID)
+		v, err := s.load(ctx, tx, c, jobID)
 		if err != nil {
 			return err
 		}
-		if v.Role != job.RolePoster || v.Job.State != job.Open {
+		if v.role != job.RolePoster || v.j.State != job.Open {
 			return nil // the transition refuses it with the right error
 		}
 		a, err := tx.Applications().Get(ctx, cmd.ApplicationID)
 		if err != nil || a.JobID != jobID {
 			return nil
 		}
-		price, key = a.ProposedPrice, "intent-"+jobID+"-"+a.ID+"-v"+itoa(v.Job.Version)
+		price, key = a.ProposedPrice, "intent-"+jobID+"-"+a.ID+"-v"+itoa(v.j.Version)
 		return nil
 	})
 	if err != nil || key == "" {

@@ -29,8 +29,8 @@ func (s *Service) AvailableTasks(ctx context.Context, c Caller) ([]*proof.Task, 
 				continue
 			}
 			seen[t.JobID] = true
-			v, err := s.view(ctx, tx, c, t.JobID)
-			if err != nil || v.Role != job.RoleMember {
+			v, err := s.load(ctx, tx, c, t.JobID)
+			if err != nil || v.role != job.RoleMember {
 				continue
 			}
 			score, err := s.trustIn(ctx, tx, a.ID)
@@ -38,7 +38,7 @@ func (s *Service) AvailableTasks(ctx context.Context, c Caller) ([]*proof.Task, 
 				return err
 			}
 			cand := proof.Candidate{AccountID: a.ID, EmailVerified: a.EmailVerified, PayoutsEnabled: a.PayoutsEnabled, Trust: score.Value}
-			if proof.Eligible(cand, v.Job) == nil {
+			if proof.Eligible(cand, v.j) == nil {
 				out = append(out, t)
 			}
 		}

@@ -17,16 +17,16 @@ import (
 func (s *Service) Review(ctx context.Context, c Caller, jobID string, stars int, text string) (*review.Review, error) {
 	var r *review.Review
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		v, err := s.view(ctx, tx, c, jobID)
+		v, err := s.load(ctx, tx, c, jobID)
 		if err != nil {
 			return err
 		}
-		j := v.Job
+		j := v.j
 		if !paid(j) {
 			return errs.New(errs.CodeInvalidTransition, "only a finished, paid job can be reviewed")
 		}
 		subject := j.AgentID
-		switch v.Role {
+		switch v.role {
 		case job.RolePoster:
 		case job.RoleAgent:
 			subject = j.PosterID

@@ -170,13 +170,13 @@ func (s *Service) PayoutFailed(ctx context.Context, payoutID, reason string) err
 func (s *Service) Payouts(ctx context.Context, c Caller, jobID string) ([]*payout.Payout, error) {
 	var out []*payout.Payout
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		v, err := s.view(ctx, tx, c, jobID)
+		v, err := s.load(ctx, tx, c, jobID)
 		if err != nil {
 			return err
 		}
 		ps, err := tx.Payouts().ListByJob(ctx, jobID)
 		for _, p := range ps {
-			if v.Role == job.RoleAdmin || v.Role == job.RolePoster || v.Role == job.RoleSystem || p.Recipient == c.AccountID {
+			if v.role == job.RoleAdmin || v.role == job.RolePoster || v.role == job.RoleSystem || p.Recipient == c.AccountID {
 				out = append(out, p)
 			}
 		}

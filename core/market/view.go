@@ -2,10 +2,8 @@ package market
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/ports"
 )
@@ -46,28 +44,11 @@ func (s *Service) GetJob(ctx context.Context, c Caller, jobID string) (*JobView,
 
 // view builds the caller's JobView inside tx.
 func (s *Service) view(ctx context.Context, tx ports.Tx, c Caller, jobID string) (*JobView, error) {
-	j, err := tx.Jobs().Get(ctx, jobID)
-	if errors.Is(err, ports.ErrNotFound) {
-		return nil, errs.New(errs.CodeNotFound, "job %s not found", jobID)
-	}
+	x, err := s.load(ctx, tx, c, jobID)
 	if err != nil {
 		return nil, err
 	}
-	x := &exec{s: s, ctx: ctx, tx: tx, c: c, j: j, now: s.now()}
-	if !c.system {
-		if x.acct, err = s.caller(ctx, tx, c); err != nil {
-			return nil, err
-		}
-	}
-	if j.Verification != nil {
-		if x.tasks, err = tx.Tasks().ListByJob(ctx, j.ID); err != nil {
-			return nil, err
-		}
-	}
-	x.role = x.roleOf()
-	if !x.visible() {
-		return nil, errs.New(errs.CodeNotFound, "job %s not found", jobID)
-	}
+	j := x.j
 	v := &JobView{Job: j, Role: x.role, NextActions: []NextAction{}}
 	if !j.DeadlineAt.IsZero() {
 		for _, info := range job.States() {
