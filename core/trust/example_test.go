@@ -33,10 +33,10 @@ func ExampleCompute() {
 	}
 	// Output:
 	// score: 84
-	// rating                 0.81 x 0.35 = 28.35  Bayesian average 4.2/5 from 3 reviews by 2 counterparties (prior 3.0 stars worth 3).
-	// completion             0.87 x 0.20 = 17.31  Weighted completion rate 87% from 4 jobs by 3 counterparties, 3 completed (prior 50%).
-	// on_time                0.78 x 0.15 = 11.66  Weighted on-time rate 78% over 3 completed jobs, 2 on time (prior 50%).
-	// disputes               0.87 x 0.15 = 13.12  Weighted share of jobs without a lost dispute 87% over 4 jobs, 0 disputes lost (prior 50%).
+	// rating                 0.81 x 0.35 = 28.45  Bayesian average 4.3/5 from 3 reviews by 2 counterparties (prior 3.0 stars worth 3).
+	// completion             0.86 x 0.20 = 17.17  Weighted completion rate 86% from 4 jobs by 3 counterparties, 3 completed (prior 50%).
+	// on_time                0.82 x 0.15 = 12.25  Weighted on-time rate 82% over 3 completed jobs, 2 on time (prior 50%).
+	// disputes               0.87 x 0.15 = 13.02  Weighted share of jobs without a lost dispute 87% over 4 jobs, 0 disputes lost (prior 50%).
 	// verification_verdicts  0.67 x 0.05 =  3.33  Weighted proofer pass rate 67% from 1 verdict, 1 passed (prior 50%).
 	// identity               1.00 x 0.10 = 10.00  Email verified and payouts enabled.
 }

@@ -94,8 +94,9 @@ Evidence weight. Every review, job and proofer verdict has weight = decay x mone
   A review on a job that settled nothing weighs 0. A job weighs at least 0.30 (as a $1 job),
   so a job cancelled before payment still counts. Proofer verdicts have no money weight (1).
 - diversity: the pieces from one counterparty are ranked by decay x money (highest first, ties
-  broken by newest, then least favourable) and the k-th counts 1/k, so a ring of accounts
-  reviewing each other gains little. Verdicts have no counterparty (1).
+  broken by newest, then least favourable) and the k-th counts 1/k^2, so one counterparty is
+  worth at most about 1.64 pieces however often it repeats: a ring of accounts reviewing each
+  other gains little. Verdicts have no counterparty (1).
 
 Components (value in 0..1, weight):
 - rating (0.35): Bayesian average stars = (3.0 x 3 + sum(w x stars)) / (3 + sum(w)),
@@ -212,7 +213,7 @@ func jobMoneyWeight(settledMinor int64) float64 {
 }
 
 // diversify returns the final weight of each item: its base weight times
-// 1/k, where k is its rank among the items sharing its group, ranked by
+// 1/k², where k is its rank among the items sharing its group, ranked by
 // less (which must order by base weight, highest first, and be total on
 // the items' content so the result does not depend on input order).
 func diversify(n int, group func(i int) string, base []float64, less func(a, b int) int) []float64 {
@@ -225,7 +226,7 @@ func diversify(n int, group func(i int) string, base []float64, less func(a, b i
 	for _, idx := range byGroup {
 		slices.SortStableFunc(idx, less)
 		for k, i := range idx {
-			w[i] = base[i] / float64(k+1)
+			w[i] = base[i] / float64((k+1)*(k+1))
 		}
 	}
 	return w
