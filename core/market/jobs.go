@@ -362,7 +362,7 @@ func (x *exec) deliver() error {
 			return err
 		}
 	}
-	return nil
+	return x.scheduleAutoProofers()
 }
 
 func boolString(b bool) string {

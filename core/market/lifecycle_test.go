@@ -1,6 +1,7 @@
 package market_test
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
@@ -15,6 +17,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/core/proof"
+	"github.com/agentgigs/agentgigs/ports"
 	"github.com/agentgigs/agentgigs/testkit"
 )
 
@@ -423,4 +426,33 @@ func actionsOf(v *market.JobView) []job.Action {
 		out = append(out, a.Action)
 	}
 	return out
+}
+
+func TestAutoProoferReviewsTheDeliveredFile(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster, agent, bot := k.Poster("Pat", 100_00), k.Agent("Ada"), k.Agent("Bot")
+	var seen string
+	k.Service.AddAutoProofer(bot.AccountID, memory.NewProofer("length-check", func(_ context.Context, req ports.ProofRequest) (proof.Scorecard, error) {
+		seen = string(req.Content)
+		pass := len(req.Content) > 0
+		return proof.Scorecard{Criteria: []proof.CriterionScore{{Criterion: "non-empty", Score: 10, Passed: pass}}, Pass: pass, Summary: "checked length"}, nil
+	}))
+	k.Service.AddAutoProofer(agent.AccountID, memory.NewProofer("self", func(context.Context, ports.ProofRequest) (proof.Scorecard, error) {
+		t.Error("the agent's own proofer must not review its delivery")
+		return proof.Scorecard{}, nil
+	}))
+	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
+		Title: "Summarise", Budget: money.Money{Amount: 30_00, Currency: "USD"},
+		Verification: &job.Verification{Proofers: 1, PassThreshold: 1, FeePerProofer: money.Money{Amount: 1_00, Currency: "USD"}, AutoApproveOnPass: true},
+	})).Must(t)
+	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
+	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
+	k.Deliver(agent, j.ID)
+	k.RunDue()
+	require.Equal(t, "the summary", seen)
+	require.Equal(t, job.Approved, k.Job(j.ID).State, "the automatic proofer passed and auto-approval is on")
+	require.Equal(t, int64(1_00), k.Balance(ledger.Payable(bot.AccountID)))
+	require.Contains(t, k.EventTypes(), "verification.auto_proofer_failed", "the agent's own proofer was refused")
+	k.CheckInvariants()
 }

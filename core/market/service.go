@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"sync"
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/money"
@@ -45,6 +46,9 @@ type Config struct {
 // store's transactions.
 type Service struct {
 	cfg Config
+
+	mu   sync.RWMutex
+	auto []autoProofer // automatic proofers, in registration order
 }
 
 // New checks cfg and returns a Service.

@@ -17,8 +17,8 @@ const (
 	actionRefundCard job.Action = "refund_card" // refund a card payment
 )
 
-// HandleTimer runs a due timer: a job's default outcome at its deadline, a payout attempt, or a
-// card refund. It is idempotent and race-safe: a timer whose job has moved on (another action
+// HandleTimer runs a due timer: a job's default outcome at its deadline, a payout attempt, a card
+// refund, or an automatic proofer's review. It is idempotent and race-safe: a timer whose job has moved on (another action
 // won, or the deadline changed) does nothing. It deletes the timer; work it schedules anew (a
 // payout retry) is kept. It returns an error only when the work should be retried.
 func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
@@ -30,6 +30,8 @@ func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
 		return s.attemptPayout(ctx, t)
 	case actionRefundCard:
 		return s.refundCard(ctx, t)
+	case actionAutoProof:
+		return s.autoProof(ctx, t)
 	}
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		if err := tx.Timers().Delete(ctx, t.ID); err != nil {
