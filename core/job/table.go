@@ -217,6 +217,16 @@ func States() []StateInfo {
 	return out
 }
 
+// Info returns the description of state s, and false for an unknown state.
+func Info(s State) (StateInfo, bool) {
+	for _, info := range states {
+		if info.State == s {
+			return info, true
+		}
+	}
+	return StateInfo{}, false
+}
+
 // Actions returns every action in the table, once each, in table order.
 func Actions() []Action { return append([]Action(nil), actions...) }
 

@@ -305,12 +305,8 @@ func (x *exec) scheduleDeadline() error {
 }
 
 func defaultAction(s job.State) job.Action {
-	for _, info := range job.States() {
-		if info.State == s {
-			return info.DefaultAction
-		}
-	}
-	return ""
+	info, _ := job.Info(s)
+	return info.DefaultAction
 }
 
 // finish writes the job, its events and, for admins, the audit entry.

@@ -51,11 +51,8 @@ func (s *Service) view(ctx context.Context, tx ports.Tx, c Caller, jobID string)
 	j := x.j
 	v := &JobView{Job: j, Role: x.role, NextActions: []NextAction{}}
 	if !j.DeadlineAt.IsZero() {
-		for _, info := range job.States() {
-			if info.State == j.State {
-				v.Deadline = &Deadline{At: j.DeadlineAt, DefaultAction: info.DefaultAction, Doc: info.Doc}
-			}
-		}
+		info, _ := job.Info(j.State)
+		v.Deadline = &Deadline{At: j.DeadlineAt, DefaultAction: info.DefaultAction, Doc: info.Doc}
 	}
 	if x.role == job.RoleSystem {
 		return v, nil

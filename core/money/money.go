@@ -4,9 +4,9 @@
 package money
 
 import (
-	"fmt"
 	"math"
 	"math/bits"
+	"strconv"
 
 	"github.com/agentgigs/agentgigs/core/errs"
 )
@@ -47,15 +47,14 @@ func Zero(cur Currency) Money { return Money{Currency: cur} }
 
 // String formats m as "12.34 USD" (two decimals; for display only).
 func (m Money) String() string {
-	sign, a := "", m.Amount
-	if a < 0 {
-		sign = "-"
+	u := uint64(m.Amount)
+	var b []byte
+	if m.Amount < 0 {
+		b, u = append(b, '-'), -u // two's complement: exact for MinInt64 too
 	}
-	u := uint64(a)
-	if a < 0 {
-		u = uint64(-(a + 1)) + 1
-	}
-	return fmt.Sprintf("%s%d.%02d %s", sign, u/100, u%100, m.Currency)
+	b = strconv.AppendUint(b, u/100, 10)
+	b = append(b, '.', byte('0'+u%100/10), byte('0'+u%10), ' ')
+	return string(append(b, m.Currency...))
 }
 
 // IsZero reports whether the amount is zero.
