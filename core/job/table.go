@@ -191,7 +191,7 @@ var table = []Transition{
 	{Action: ActExpire, Roles: systemOnly, From: []State{Open}, To: Expired, Guard: GuardDeadlinePassed, Money: MoneyNone, Event: "job.expired", Doc: "Nobody was hired in time."},
 	{Action: ActCancelOverdue, Roles: systemOnly, From: workingStates, To: Cancelled, Guard: GuardDeadlinePassed, Money: MoneyRefund, Event: "job.cancelled", Doc: "Overdue past the grace period: cancelled and refunded. No hook can block it."},
 	{Action: ActDispute, Roles: userRoles, From: escrowStates, To: Disputed, Money: MoneyNone, Event: "job.disputed", Doc: "Open a dispute with a reason and evidence; the escrow freezes."},
-	{Action: ActDispute, Roles: userRoles, From: []State{Approved}, To: Disputed, Guard: GuardPayoutUnpaid, Money: MoneyUnwind, Event: "job.disputed", Doc: "Dispute during the cooldown: pending earnings return to escrow and freeze."},
+	{Action: ActDispute, Roles: userRoles, From: []State{Approved}, To: Disputed, Money: MoneyUnwind, Event: "job.disputed", Doc: "Dispute during the cooldown: pending earnings return to escrow and freeze."},
 	{Action: ActResolve, Roles: adminOnly, From: []State{Disputed}, To: Resolved, Money: MoneySplit, Event: "job.resolved", Doc: "An admin releases to the agent, refunds the poster, or splits; the amounts sum to the escrow."},
 	{Action: ActResolveByDefault, Roles: systemOnly, From: []State{Disputed}, To: Resolved, Guard: GuardDeadlinePassed, Money: MoneyDefaultSplit, Event: "job.resolved", Doc: "A stale dispute falls back to its default."},
 	{Action: ActHoldPayout, Roles: adminOnly, From: payoutStates, Guard: GuardPayoutUnpaid, Money: MoneyPayout, Event: "payout.held", Doc: "Hold the agent's payout before it is paid."},

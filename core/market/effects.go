@@ -29,8 +29,17 @@ func (x *exec) prepare() error {
 		if x.t.Action == job.ActFailFunding {
 			return x.unhire()
 		}
-	case job.ActLapseFunding, job.ActWithdraw, job.ActReopen:
+	case job.ActLapseFunding:
+		if err := x.cancelCardPayment(); err != nil {
+			return err
+		}
 		return x.unhire()
+	case job.ActWithdraw, job.ActReopen:
+		return x.unhire()
+	case job.ActCancel:
+		if j.State == job.AwaitingFunding {
+			return x.cancelCardPayment()
+		}
 	case job.ActDeliver:
 		return x.deliver()
 	case job.ActRequestRevision:
@@ -51,6 +60,14 @@ func (x *exec) prepare() error {
 		return x.payoutOverride()
 	}
 	return nil
+}
+
+// cancelCardPayment cancels the job's unconfirmed card payment after the transaction, so a late
+// confirmation cannot take money for a job that no longer waits for it.
+func (x *exec) cancelCardPayment() error {
+	return x.tx.Timers().Schedule(x.ctx, ports.Timer{
+		ID: "cancel_intent:" + x.j.PaymentRef, Action: actionCancelIntent, JobID: x.j.ID, Ref: x.j.PaymentRef, DueAt: x.now,
+	})
 }
 
 // moveMoney performs the transition's effect on the ledger.

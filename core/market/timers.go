@@ -13,12 +13,13 @@ import (
 
 // Timer actions that are not job transitions.
 const (
-	actionPayout     job.Action = "payout"      // attempt a payout's transfer
-	actionRefundCard job.Action = "refund_card" // refund a card payment
+	actionPayout       job.Action = "payout"        // attempt a payout's transfer
+	actionRefundCard   job.Action = "refund_card"   // refund a card payment
+	actionCancelIntent job.Action = "cancel_intent" // cancel an unconfirmed card payment
 )
 
 // HandleTimer runs a due timer: a job's default outcome at its deadline, a payout attempt, a card
-// refund, or an automatic proofer's review. It is idempotent and race-safe: a timer whose job has moved on (another action
+// refund or cancellation, or an automatic proofer's review. It is idempotent and race-safe: a timer whose job has moved on (another action
 // won, or the deadline changed) does nothing. It deletes the timer; work it schedules anew (a
 // payout retry) is kept. It returns an error only when the work should be retried.
 func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
@@ -32,6 +33,8 @@ func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
 		return s.refundCard(ctx, t)
 	case actionAutoProof:
 		return s.autoProof(ctx, t)
+	case actionCancelIntent:
+		return s.retryOnFailure(ctx, t, s.cfg.Payments.CancelPaymentIntent(ctx, t.Ref))
 	}
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		if err := tx.Timers().Delete(ctx, t.ID); err != nil {
@@ -191,8 +194,14 @@ func (s *Service) Payouts(ctx context.Context, c Caller, jobID string) ([]*payou
 // refund; this makes the processor call, retried with backoff on failure.
 func (s *Service) refundCard(ctx context.Context, t ports.Timer) error {
 	_, err := s.cfg.Payments.Refund(ctx, "refund-"+t.ID, t.Amount, t.Ref)
+	return s.retryOnFailure(ctx, t, err)
+}
+
+// retryOnFailure deletes a processor-call timer whose call succeeded, or reschedules it after a
+// backoff when the call failed.
+func (s *Service) retryOnFailure(ctx context.Context, t ports.Timer, callErr error) error {
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		if err != nil {
+		if callErr != nil {
 			t.DueAt = s.now().Add(payout.Backoff(2))
 			return tx.Timers().Schedule(ctx, t)
 		}
