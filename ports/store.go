@@ -47,7 +47,8 @@ type Accounts interface {
 	Get(ctx context.Context, id string) (*account.Account, error)
 	// GetByEmail returns the account with the email, compared case-insensitively; ErrNotFound.
 	GetByEmail(ctx context.Context, email string) (*account.Account, error)
-	// Update replaces a stored account; ErrNotFound if it does not exist.
+	// Update replaces a stored account; ErrNotFound if it does not exist, ErrConflict if the new
+	// email belongs to another account.
 	Update(ctx context.Context, a *account.Account) error
 }
 
@@ -86,7 +87,8 @@ type Applications interface {
 	Create(ctx context.Context, a *job.Application) error
 	// Get returns a copy; ErrNotFound.
 	Get(ctx context.Context, id string) (*job.Application, error)
-	// Update replaces a stored application; ErrNotFound.
+	// Update replaces a stored application; ErrNotFound, or ErrConflict if it would give the agent
+	// a second application to the job.
 	Update(ctx context.Context, a *job.Application) error
 	// ListByJob returns the job's applications, oldest first.
 	ListByJob(ctx context.Context, jobID string) ([]*job.Application, error)
@@ -114,7 +116,8 @@ type Payouts interface {
 	Create(ctx context.Context, p *payout.Payout) error
 	// Get returns a copy; ErrNotFound.
 	Get(ctx context.Context, id string) (*payout.Payout, error)
-	// Update replaces a stored payout; ErrNotFound.
+	// Update replaces a stored payout; ErrNotFound, or ErrConflict if it would give the job a
+	// second payout to the recipient.
 	Update(ctx context.Context, p *payout.Payout) error
 	// ListByJob returns the job's payouts, oldest first.
 	ListByJob(ctx context.Context, jobID string) ([]*payout.Payout, error)

@@ -45,10 +45,10 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 		s.restoreBalances(mark)
 		return err
 	}
-	start := len(s.entries)
+	start := s.entries.len()
 	for _, e := range entries {
-		e.Seq = int64(len(s.entries)) + 1
-		s.entries = append(s.entries, e)
+		e.Seq = int64(s.entries.len()) + 1
+		s.entries.append(e)
 		s.entriesByAccount[e.From] = append(s.entriesByAccount[e.From], e.Seq)
 		s.entriesByAccount[e.To] = append(s.entriesByAccount[e.To], e.Seq)
 	}
@@ -76,13 +76,12 @@ func (s *Store) restoreBalances(mark int) {
 
 // truncateEntries drops the entries from index n on, with their index entries.
 func (s *Store) truncateEntries(n int) {
-	for i := len(s.entries) - 1; i >= n; i-- {
-		e := &s.entries[i]
+	for i := s.entries.len() - 1; i >= n; i-- {
+		e := s.entries.at(i)
 		popSeq(s.entriesByAccount, e.To, e.Seq)
 		popSeq(s.entriesByAccount, e.From, e.Seq)
 	}
-	clear(s.entries[n:])
-	s.entries = s.entries[:n]
+	s.entries.truncate(n)
 }
 
 // popSeq drops seq from the end of m[k] if it is there.
@@ -110,7 +109,7 @@ func (r *ledgerRepo) Balances(ctx context.Context) (ledger.Balances, error) {
 func (r *ledgerRepo) Entries(ctx context.Context, a ledger.Account, afterSeq int64, limit int) ([]ledger.Entry, error) {
 	s := (*tx)(r).store()
 	if a == "" {
-		return page(s.entries, afterSeq, limit), nil
+		return s.entries.page(afterSeq, limit), nil
 	}
 	seqs := afterIn(s.entriesByAccount[a], afterSeq, limit)
 	if len(seqs) == 0 {
@@ -118,23 +117,9 @@ func (r *ledgerRepo) Entries(ctx context.Context, a ledger.Account, afterSeq int
 	}
 	out := make([]ledger.Entry, len(seqs))
 	for i, seq := range seqs {
-		out[i] = s.entries[seq-1]
+		out[i] = *s.entries.at(int(seq - 1))
 	}
 	return out, nil
-}
-
-// page returns a copy of the records with Seq > after, at most limit (0: all), of a log whose
-// record i has Seq i+1.
-func page[T any](log []T, after int64, limit int) []T {
-	start := int(min(max(after, 0), int64(len(log))))
-	out := log[start:]
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return slices.Clone(out)
 }
 
 // afterIn returns the part of the ascending seqs that is > after, at most limit (0: all).
@@ -164,11 +149,11 @@ func (r *eventsRepo) Append(ctx context.Context, events ...event.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	s.log(undoRec{kind: undoEvents, n: len(s.events)})
+	s.log(undoRec{kind: undoEvents, n: s.events.len()})
 	for i := range events {
 		e := copyEvent(&events[i])
-		e.Seq = int64(len(s.events)) + 1
-		s.events = append(s.events, e)
+		e.Seq = int64(s.events.len()) + 1
+		s.events.append(e)
 		for _, a := range e.Accounts {
 			l := s.eventsByAccount[a]
 			if n := len(l); n > 0 && l[n-1] == e.Seq {
@@ -181,20 +166,19 @@ func (r *eventsRepo) Append(ctx context.Context, events ...event.Event) error {
 }
 
 func (s *Store) truncateEvents(n int) {
-	for i := len(s.events) - 1; i >= n; i-- {
-		e := &s.events[i]
+	for i := s.events.len() - 1; i >= n; i-- {
+		e := s.events.at(i)
 		for _, a := range e.Accounts {
 			popSeq(s.eventsByAccount, a, e.Seq)
 		}
 	}
-	clear(s.events[n:])
-	s.events = s.events[:n]
+	s.events.truncate(n)
 }
 
 func (r *eventsRepo) List(ctx context.Context, accountID string, afterSeq int64, limit int) ([]event.Event, error) {
 	s := (*tx)(r).store()
 	if accountID == "" {
-		return deepCopyEvents(page(s.events, afterSeq, limit)), nil
+		return deepCopyEvents(s.events.page(afterSeq, limit)), nil
 	}
 	seqs := afterIn(s.eventsByAccount[accountID], afterSeq, limit)
 	if len(seqs) == 0 {
@@ -202,7 +186,7 @@ func (r *eventsRepo) List(ctx context.Context, accountID string, afterSeq int64,
 	}
 	out := make([]event.Event, len(seqs))
 	for i, seq := range seqs {
-		out[i] = copyEvent(&s.events[seq-1])
+		out[i] = copyEvent(s.events.at(int(seq - 1)))
 	}
 	return out, nil
 }
@@ -222,13 +206,13 @@ type auditRepo tx
 // Append numbers entries 1, 2, 3, … in the order they are appended.
 func (r *auditRepo) Append(ctx context.Context, a event.Audit) error {
 	s := (*tx)(r).store()
-	s.log(undoRec{kind: undoAudit, n: len(s.audit)})
-	a.Seq = int64(len(s.audit)) + 1
-	s.audit = append(s.audit, a)
+	s.log(undoRec{kind: undoAudit, n: s.audit.len()})
+	a.Seq = int64(s.audit.len()) + 1
+	s.audit.append(a)
 	return nil
 }
 
 func (r *auditRepo) List(ctx context.Context, afterSeq int64, limit int) ([]event.Audit, error) {
 	s := (*tx)(r).store()
-	return page(s.audit, afterSeq, limit), nil
+	return s.audit.page(afterSeq, limit), nil
 }

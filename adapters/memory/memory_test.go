@@ -13,12 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
+	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/ports"
 	"github.com/agentgigs/agentgigs/testkit/conformance"
@@ -469,3 +469,66 @@ func TestBlobsStoreNothingWhenRefused(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("broken") }
+
+// Logs are stored in chunks; paging, per-account reads and rollbacks work across their borders.
+func TestStoreLogsAcrossChunks(t *testing.T) {
+	t.Parallel()
+	s := memory.NewStore()
+	const n = 1300
+	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+		for i := range n {
+			acc := []string{"a", "b"}[i%2]
+			require.NoError(t, tx.Events().Append(ctx, event.Event{ID: "e", Accounts: []string{acc}}))
+			require.NoError(t, tx.Audit().Append(ctx, event.Audit{Action: "x"}))
+			require.NoError(t, tx.Ledger().Post(ctx, ledger.Entry{Transfer: ledger.Transfer{From: ledger.ExternalStripe, To: ledger.Wallet(acc), Amount: usd(1)}}))
+		}
+	})
+	// Roll back appends that cross a chunk border (1300 -> 1600 crosses 1536).
+	err := s.WithinTx(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+		for range 300 {
+			require.NoError(t, tx.Events().Append(ctx, event.Event{ID: "rolled back", Accounts: []string{"a"}}))
+			require.NoError(t, tx.Audit().Append(ctx, event.Audit{Action: "rolled back"}))
+			require.NoError(t, tx.Ledger().Post(ctx, ledger.Entry{Transfer: ledger.Transfer{From: ledger.ExternalStripe, To: ledger.Wallet("a"), Amount: usd(1)}}))
+		}
+		return errors.New("roll back")
+	})
+	require.Error(t, err)
+	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+		for _, c := range []struct {
+			after int64
+			limit int
+		}{{0, 0}, {0, 600}, {500, 30}, {511, 2}, {512, 0}, {1000, 100}, {1023, 1}, {1299, 0}, {1300, 0}, {2000, 0}} {
+			want := int(max(0, min(int64(n)-c.after, int64(n))))
+			if c.limit > 0 {
+				want = min(want, c.limit)
+			}
+			evs, err := tx.Events().List(ctx, "", c.after, c.limit)
+			require.NoError(t, err)
+			require.Len(t, evs, want, "%+v", c)
+			au, err := tx.Audit().List(ctx, c.after, c.limit)
+			require.NoError(t, err)
+			require.Len(t, au, want, "%+v", c)
+			es, err := tx.Ledger().Entries(ctx, "", c.after, c.limit)
+			require.NoError(t, err)
+			require.Len(t, es, want, "%+v", c)
+			for i := range want {
+				require.Equal(t, c.after+int64(i)+1, evs[i].Seq)
+				require.Equal(t, c.after+int64(i)+1, au[i].Seq)
+				require.Equal(t, c.after+int64(i)+1, es[i].Seq)
+			}
+		}
+		evs, err := tx.Events().List(ctx, "a", 1000, 0)
+		require.NoError(t, err)
+		require.Len(t, evs, 150)
+		for _, e := range evs {
+			require.Equal(t, []string{"a"}, e.Accounts)
+			require.Equal(t, int64(1), e.Seq%2)
+		}
+		es, err := tx.Ledger().Entries(ctx, ledger.Wallet("b"), 0, 0)
+		require.NoError(t, err)
+		require.Len(t, es, n/2)
+		bal, err := tx.Ledger().Balance(ctx, ledger.Wallet("a"), "USD")
+		require.NoError(t, err)
+		require.Equal(t, int64(n/2), bal)
+	})
+}

@@ -60,13 +60,13 @@ type Store struct {
 	reviewAuthors    map[pair]struct{} // (job, author)
 
 	balances         ledger.Balances
-	entries          []ledger.Entry // entries[i].Seq == i+1
+	entries          chunkLog[ledger.Entry] // entry i has Seq i+1
 	entriesByAccount map[ledger.Account][]int64
 
-	events          []event.Event // events[i].Seq == i+1
+	events          chunkLog[event.Event] // event i has Seq i+1
 	eventsByAccount map[string][]int64
 
-	audit []event.Audit // audit[i].Seq == i+1
+	audit chunkLog[event.Audit] // entry i has Seq i+1
 
 	timers     map[string]ports.Timer
 	timerQueue []ports.Timer // sorted by DueAt, then ID
@@ -218,8 +218,7 @@ func (s *Store) rollback() {
 		case undoEvents:
 			s.truncateEvents(u.n)
 		case undoAudit:
-			clear(s.audit[u.n:])
-			s.audit = s.audit[:u.n]
+			s.audit.truncate(u.n)
 		case undoTimer:
 			s.removeTimer(u.id)
 			if u.had {
