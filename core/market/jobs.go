@@ -65,6 +65,7 @@ func (s *Service) PostJob(ctx context.Context, c Caller, in PostInput) (*job.Job
 		FeeBPS: s.cfg.FeeBPS, Criteria: in.Criteria, Verification: in.Verification,
 		ReviewWindow: in.ReviewWindow, DeliveryWindow: in.DeliveryWindow, MaxRevisions: in.MaxRevisions,
 		State: job.Open, DeadlineAt: now.Add(job.DefaultOpenFor), CreatedAt: now, UpdatedAt: now, Version: 1,
+		PlatformFee: money.Zero(in.Budget.Currency), AgentNet: money.Zero(in.Budget.Currency), ProoferFees: money.Zero(in.Budget.Currency),
 	}
 	if j.ReviewWindow == 0 {
 		j.ReviewWindow = job.DefaultReviewWindow

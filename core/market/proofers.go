@@ -23,6 +23,14 @@ func (s *Service) AvailableTasks(ctx context.Context, c Caller) ([]*proof.Task, 
 		if err != nil {
 			return err
 		}
+		if len(tasks) == 0 {
+			return nil
+		}
+		score, err := s.trustIn(ctx, tx, a.ID) // once: it scans the account's history
+		if err != nil {
+			return err
+		}
+		cand := proof.Candidate{AccountID: a.ID, EmailVerified: a.EmailVerified, PayoutsEnabled: a.PayoutsEnabled, Trust: score.Value}
 		seen := map[string]bool{}
 		for _, t := range tasks {
 			if seen[t.JobID] {
@@ -33,11 +41,6 @@ func (s *Service) AvailableTasks(ctx context.Context, c Caller) ([]*proof.Task, 
 			if err != nil || v.role != job.RoleMember {
 				continue
 			}
-			score, err := s.trustIn(ctx, tx, a.ID)
-			if err != nil {
-				return err
-			}
-			cand := proof.Candidate{AccountID: a.ID, EmailVerified: a.EmailVerified, PayoutsEnabled: a.PayoutsEnabled, Trust: score.Value}
 			if proof.Eligible(cand, v.j) == nil {
 				out = append(out, t)
 			}
@@ -137,9 +140,6 @@ func (x *exec) payProofer() error {
 		return err
 	}
 	paid, err := j.ProoferFees.Add(fee)
-	if j.ProoferFees.Currency == "" {
-		paid, err = fee, nil
-	}
 	if err != nil {
 		return err
 	}

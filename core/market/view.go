@@ -57,12 +57,12 @@ func (s *Service) view(ctx context.Context, tx ports.Tx, c Caller, jobID string)
 	if x.role == job.RoleSystem {
 		return v, nil
 	}
+	facts, err := x.facts()
+	if err != nil {
+		return nil, err
+	}
 	for _, f := range []job.FundingSource{job.FundWallet, job.FundCard} {
-		x.cmd = Command{Funding: f}
-		facts, err := x.facts()
-		if err != nil {
-			return nil, err
-		}
+		facts.Funding = f // accepting is offered for either source
 		for _, t := range job.Allowed(x.role, j.State, facts) {
 			if !hasAction(v.NextActions, t.Action) {
 				v.NextActions = append(v.NextActions, NextAction{Action: t.Action, Doc: t.Doc, Until: j.DeadlineAt})
