@@ -182,8 +182,10 @@ type Timer struct {
 	Action   job.Action  `json:"action"`
 	JobID    string      `json:"job_id"`
 	PayoutID string      `json:"payout_id,omitempty"`
-	Ref      string      `json:"ref,omitempty"` // a processor reference the work needs, e.g. a card payment to refund
-	Amount   money.Money `json:"amount"`        // the amount the work moves, when it moves one
+	Ref      string      `json:"ref,omitempty"`     // a processor reference the work needs, e.g. a card payment to refund
+	Amount   money.Money `json:"amount"`            // the amount the work moves, when it moves one
+	Attempt  int         `json:"attempt,omitempty"` // how many earlier attempts failed, for retried work
+	Payload  []byte      `json:"payload,omitempty"` // opaque data the work needs (an email, a webhook delivery)
 	DueAt    time.Time   `json:"due_at"`
 }
 

@@ -40,6 +40,7 @@ func (s *Store) removeTimer(id string) {
 func (r *timersRepo) Schedule(ctx context.Context, t ports.Timer) error {
 	s := (*tx)(r).store()
 	t.DueAt = t.DueAt.Round(0)
+	t.Payload = slices.Clone(t.Payload)
 	prev, had := s.timers[t.ID]
 	s.log(undoRec{kind: undoTimer, id: t.ID, had: had, timer: prev})
 	s.removeTimer(t.ID)

@@ -167,7 +167,7 @@ func newAudit(action string) event.Audit {
 }
 
 func newTimer(id string, due time.Time) ports.Timer {
-	return ports.Timer{ID: id, Action: job.ActExpire, JobID: "job_" + id, PayoutID: "po_" + id, Ref: "pi_" + id, Amount: usdOf(100), DueAt: due}
+	return ports.Timer{ID: id, Action: job.ActExpire, JobID: "job_" + id, PayoutID: "po_" + id, Ref: "pi_" + id, Amount: usdOf(100), Attempt: 2, Payload: []byte(`{"to":"` + id + `"}`), DueAt: due}
 }
 
 // entry is a posted transfer of amount USD.
