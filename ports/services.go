@@ -79,3 +79,17 @@ type Proofer interface {
 	// review (then no scorecard is recorded).
 	Review(ctx context.Context, req ProofRequest) (proof.Scorecard, error)
 }
+
+// WebhookRequest is one signed delivery attempt.
+type WebhookRequest struct {
+	URL    string
+	Header map[string]string
+	Body   []byte // JSON
+}
+
+// WebhookSender posts webhook deliveries (an HTTP client refusing private targets in production).
+type WebhookSender interface {
+	// Send posts the request and returns the response's HTTP status, or an error when no response
+	// came (refused target, connection failure, timeout).
+	Send(ctx context.Context, r WebhookRequest) (status int, err error)
+}

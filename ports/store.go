@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/agentgigs/agentgigs/core/account"
+	"github.com/agentgigs/agentgigs/core/apikey"
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
@@ -12,6 +13,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/core/review"
+	"github.com/agentgigs/agentgigs/core/webhook"
 )
 
 // Store runs work in transactions.
@@ -37,6 +39,9 @@ type Tx interface {
 	Reviews() Reviews
 	Tasks() Tasks
 	Timers() Timers
+	APIKeys() APIKeys
+	Webhooks() Webhooks
+	Idempotency() Idempotency
 }
 
 // Accounts stores accounts.
@@ -198,4 +203,63 @@ type Timers interface {
 	Due(ctx context.Context, now time.Time, limit int) ([]Timer, error)
 	// Delete removes the timer; deleting a missing timer is not an error.
 	Delete(ctx context.Context, id string) error
+}
+
+// APIKeys stores API keys (hashed; the secret is never stored).
+type APIKeys interface {
+	// Create stores a new key; ErrConflict if its ID exists.
+	Create(ctx context.Context, k *apikey.Key) error
+	// Get returns a copy; ErrNotFound.
+	Get(ctx context.Context, id string) (*apikey.Key, error)
+	// Update replaces a stored key; ErrNotFound.
+	Update(ctx context.Context, k *apikey.Key) error
+	// ListByAccount returns the account's keys, revoked ones included, oldest first.
+	ListByAccount(ctx context.Context, accountID string) ([]*apikey.Key, error)
+}
+
+// Webhooks stores webhook endpoints and their deliveries.
+type Webhooks interface {
+	// CreateEndpoint stores a new endpoint; ErrConflict if its ID exists.
+	CreateEndpoint(ctx context.Context, e *webhook.Endpoint) error
+	// GetEndpoint returns a copy; ErrNotFound.
+	GetEndpoint(ctx context.Context, id string) (*webhook.Endpoint, error)
+	// UpdateEndpoint replaces a stored endpoint; ErrNotFound.
+	UpdateEndpoint(ctx context.Context, e *webhook.Endpoint) error
+	// DeleteEndpoint removes the endpoint (its deliveries stay in the log); ErrNotFound.
+	DeleteEndpoint(ctx context.Context, id string) error
+	// ListEndpoints returns the account's endpoints, oldest first.
+	ListEndpoints(ctx context.Context, accountID string) ([]*webhook.Endpoint, error)
+	// CreateDelivery stores a new delivery; ErrConflict if its ID exists.
+	CreateDelivery(ctx context.Context, d *webhook.Delivery) error
+	// GetDelivery returns a copy; ErrNotFound.
+	GetDelivery(ctx context.Context, id string) (*webhook.Delivery, error)
+	// UpdateDelivery replaces a stored delivery; ErrNotFound.
+	UpdateDelivery(ctx context.Context, d *webhook.Delivery) error
+	// ListDeliveries returns the endpoint's deliveries newest first (descending ID), only those
+	// with an ID below before unless it is "", at most limit (0 means all).
+	ListDeliveries(ctx context.Context, endpointID, before string, limit int) ([]*webhook.Delivery, error)
+}
+
+// IdempotentRequest is the record of a request made with an Idempotency-Key: in progress until
+// its response is stored, then the answer every repeat of the request gets.
+type IdempotentRequest struct {
+	AccountID   string
+	Key         string
+	RequestHash string // identifies the method, path and body the key was first used with
+	Status      int    // the response's HTTP status; 0 while the first request is running
+	Body        []byte // the response body
+	CreatedAt   time.Time
+}
+
+// Idempotency stores idempotent requests, keyed by account and key.
+type Idempotency interface {
+	// Begin stores a new in-progress record; ErrConflict if the account already used the key.
+	Begin(ctx context.Context, r IdempotentRequest) error
+	// Get returns the record; ErrNotFound.
+	Get(ctx context.Context, accountID, key string) (IdempotentRequest, error)
+	// Complete replaces the record with its finished form; ErrNotFound.
+	Complete(ctx context.Context, r IdempotentRequest) error
+	// Delete removes the record, so that the key may be used again; deleting a missing record is
+	// not an error.
+	Delete(ctx context.Context, accountID, key string) error
 }

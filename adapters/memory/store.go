@@ -7,12 +7,14 @@ import (
 	"sync/atomic"
 
 	"github.com/agentgigs/agentgigs/core/account"
+	"github.com/agentgigs/agentgigs/core/apikey"
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/core/review"
+	"github.com/agentgigs/agentgigs/core/webhook"
 	"github.com/agentgigs/agentgigs/ports"
 )
 
@@ -71,6 +73,11 @@ type Store struct {
 	timers     map[string]ports.Timer
 	timerQueue []ports.Timer // sorted by DueAt, then ID
 
+	apiKeys     table[apikey.Key]
+	endpoints   table[webhook.Endpoint]
+	deliveries  table[webhook.Delivery]
+	idempotency table[ports.IdempotentRequest]
+
 	// Owned by the running transaction (the lock holder); reused from one to the next.
 	undo     []undoRec
 	balUndo  []balancePrev
@@ -99,6 +106,10 @@ func NewStore() *Store {
 		entriesByAccount: map[ledger.Account][]int64{},
 		eventsByAccount:  map[string][]int64{},
 		timers:           map[string]ports.Timer{},
+		apiKeys:          table[apikey.Key]{rows: map[string]rec[apikey.Key]{}},
+		endpoints:        table[webhook.Endpoint]{rows: map[string]rec[webhook.Endpoint]{}},
+		deliveries:       table[webhook.Delivery]{rows: map[string]rec[webhook.Delivery]{}},
+		idempotency:      table[ports.IdempotentRequest]{rows: map[string]rec[ports.IdempotentRequest]{}},
 	}
 }
 
@@ -158,6 +169,9 @@ func (t *tx) Audit() ports.Audit               { return (*auditRepo)(t) }
 func (t *tx) Reviews() ports.Reviews           { return (*reviewsRepo)(t) }
 func (t *tx) Tasks() ports.Tasks               { return (*tasksRepo)(t) }
 func (t *tx) Timers() ports.Timers             { return (*timersRepo)(t) }
+func (t *tx) APIKeys() ports.APIKeys           { return (*apiKeysRepo)(t) }
+func (t *tx) Webhooks() ports.Webhooks         { return (*webhooksRepo)(t) }
+func (t *tx) Idempotency() ports.Idempotency   { return (*idempotencyRepo)(t) }
 
 // undoKind says which write an undoRec reverses.
 type undoKind uint8
@@ -174,6 +188,7 @@ const (
 	undoEvents                  // drop events from n on
 	undoAudit                   // drop audit entries from n on
 	undoTimer                   // restore timer id to timer (when had) or delete it
+	undoFunc                    // call restore
 )
 
 // undoRec is one entry of the undo log. Keyed records are stored as pointers that are replaced,
@@ -185,6 +200,9 @@ type undoRec struct {
 	n, m  int
 	had   bool
 	timer ports.Timer
+	// restore undoes the write of an undoFunc record: the tables of rarely written records
+	// (keys, webhooks, idempotency) use a closure rather than a kind of their own.
+	restore func()
 }
 
 func (s *Store) log(u undoRec) { s.undo = append(s.undo, u) }
@@ -224,6 +242,8 @@ func (s *Store) rollback() {
 			if u.had {
 				s.addTimer(u.timer)
 			}
+		case undoFunc:
+			u.restore()
 		}
 	}
 }

@@ -24,7 +24,8 @@ import (
 
 // Store runs the conformance suite of ports.Store: transactions (commit, rollback on error and on
 // panic, across every repository), not-found and uniqueness outcomes, job versions, copy
-// semantics, job listing, the ledger's balance rules, the event and audit logs, timers, and
+// semantics, job listing, the ledger's balance rules, the event and audit logs, timers, API keys,
+// webhook endpoints and deliveries, idempotency records, and
 // concurrent read-modify-write transactions. newStore must return an empty store.
 func Store(t *testing.T, newStore func(t *testing.T) ports.Store) {
 	t.Run("Tx", func(t *testing.T) {
@@ -90,6 +91,18 @@ func Store(t *testing.T, newStore func(t *testing.T) ports.Store) {
 	t.Run("Timers", func(t *testing.T) {
 		t.Parallel()
 		storeTimers(t, newStore(t))
+	})
+	t.Run("APIKeys", func(t *testing.T) {
+		t.Parallel()
+		storeAPIKeys(t, newStore(t))
+	})
+	t.Run("Webhooks", func(t *testing.T) {
+		t.Parallel()
+		storeWebhooks(t, newStore(t))
+	})
+	t.Run("Idempotency", func(t *testing.T) {
+		t.Parallel()
+		storeIdempotency(t, newStore(t))
 	})
 	t.Run("Concurrency", func(t *testing.T) {
 		t.Parallel()
