@@ -42,6 +42,7 @@ type Kit struct {
 	Payments *memory.Payments
 	Mail     *memory.Mailer
 	Blobs    *memory.Blobs
+	Webhooks *memory.WebhookSender
 }
 
 // New returns a marketplace with seed 1. Use NewSeeded for another seed.
@@ -52,9 +53,10 @@ func NewSeeded(t testing.TB, seed uint64) *Kit {
 	k := &Kit{
 		T: t, Ctx: context.Background(), Store: memory.NewStore(), Clock: memory.NewClock(Start),
 		Payments: memory.NewPayments(), Mail: memory.NewMailer(nil), Blobs: memory.NewBlobs(),
+		Webhooks: memory.NewWebhookSender(),
 	}
 	svc, err := market.New(market.Config{
-		Store: k.Store, Payments: k.Payments, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock,
+		Store: k.Store, Payments: k.Payments, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, Webhooks: k.Webhooks,
 		IDs: memory.NewIDs(int64(seed)), Random: rand.NewChaCha8(seedBytes(seed)), BaseURL: "http://sandbox.test",
 	})
 	require.NoError(t, err)

@@ -77,6 +77,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		Payments: memory.NewPayments(),
 		Mailer:   memory.NewMailer(stdout),
 		Blobs:    memory.NewBlobs(),
+		Webhooks: memory.NewWebhookSender(),
 		Clock:    clock,
 		IDs:      memory.NewIDs(time.Now().UnixNano()),
 		BaseURL:  baseURL,

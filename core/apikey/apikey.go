@@ -26,9 +26,6 @@ type Key struct {
 	Hash      string     `json:"-"`      // hex SHA-256 of the whole secret
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
-	// SpendLimitPerJob caps, in minor units, the budget of a job this key may post or fund and the
-	// amount it may top up at once; 0 means no limit.
-	SpendLimitPerJob int64 `json:"spend_limit_per_job,omitempty"`
 }
 
 // Active reports whether the key may still authenticate.

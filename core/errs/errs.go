@@ -31,6 +31,7 @@ const (
 	CodeAlreadyExists      Code = "ALREADY_EXISTS"
 	CodeReasonRequired     Code = "REASON_REQUIRED"
 	CodeInvalidToken       Code = "INVALID_TOKEN"
+	CodeUnauthenticated    Code = "UNAUTHENTICATED"
 )
 
 // Sentinels for errors.Is. An *Error matches a sentinel when their codes are equal.

@@ -50,7 +50,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*account.Acco
 			}
 			return err
 		}
-		return appendEvents(ctx, tx, s.event("account.registered", "", []string{a.ID}, nil))
+		return s.appendEvents(ctx, tx, s.event("account.registered", "", []string{a.ID}, nil))
 	})
 	if err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (*account.Accou
 		if err := tx.Accounts().Update(ctx, a); err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, s.event("account.email_verified", "", []string{a.ID}, nil))
+		return s.appendEvents(ctx, tx, s.event("account.email_verified", "", []string{a.ID}, nil))
 	})
 	return a, err
 }
@@ -215,7 +215,7 @@ func (s *Service) PayoutOnboardingCompleted(ctx context.Context, accountID strin
 		if err := tx.Accounts().Update(ctx, a); err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, s.event("account.payouts_enabled", "", []string{a.ID}, nil))
+		return s.appendEvents(ctx, tx, s.event("account.payouts_enabled", "", []string{a.ID}, nil))
 	})
 }
 
@@ -276,7 +276,7 @@ func (s *Service) TopUp(ctx context.Context, c Caller, amount money.Money, idemp
 		if err := tx.TopUps().Create(ctx, t); err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, s.event("topup.created", "", []string{a.ID}, map[string]string{"topup_id": t.ID, "amount": amount.String()}))
+		return s.appendEvents(ctx, tx, s.event("topup.created", "", []string{a.ID}, map[string]string{"topup_id": t.ID, "amount": amount.String()}))
 	})
 	return t, err
 }
@@ -334,7 +334,7 @@ func (s *Service) settleTopUp(ctx context.Context, id string, from, to payout.To
 		if err := tx.TopUps().Update(ctx, t); err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, s.event("topup."+string(to), "", []string{t.AccountID}, data))
+		return s.appendEvents(ctx, tx, s.event("topup."+string(to), "", []string{t.AccountID}, data))
 	})
 }
 
@@ -365,10 +365,6 @@ func (s *Service) post(ctx context.Context, tx ports.Tx, jobID string, ts ...led
 
 func (s *Service) event(typ, jobID string, accounts []string, data map[string]string) event.Event {
 	return event.Event{ID: s.cfg.IDs.New("evt"), Type: typ, JobID: jobID, Accounts: accounts, Data: data, At: s.now()}
-}
-
-func appendEvents(ctx context.Context, tx ports.Tx, es ...event.Event) error {
-	return tx.Events().Append(ctx, es...)
 }
 
 func hashHex(s string) string {

@@ -321,7 +321,7 @@ func (x *exec) finish(from job.State) error {
 	for _, e := range es {
 		x.out.Events = append(x.out.Events, e.Type)
 	}
-	if err := appendEvents(x.ctx, x.tx, es...); err != nil {
+	if err := x.s.appendEvents(x.ctx, x.tx, es...); err != nil {
 		return err
 	}
 	if x.role == job.RoleAdmin {

@@ -65,7 +65,7 @@ func (s *Service) autoProof(ctx context.Context, t ports.Timer) error {
 	}
 	if err := s.runAutoProofer(ctx, User(t.Ref), v.Job, p); err != nil {
 		return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-			return appendEvents(ctx, tx, s.event("verification.auto_proofer_failed", t.JobID, []string{v.Job.PosterID, t.Ref},
+			return s.appendEvents(ctx, tx, s.event("verification.auto_proofer_failed", t.JobID, []string{v.Job.PosterID, t.Ref},
 				map[string]string{"proofer": p.Name(), "error": err.Error()}))
 		})
 	}

@@ -94,7 +94,7 @@ func (s *Service) PostJob(ctx context.Context, c Caller, in PostInput) (*job.Job
 		if err := tx.Timers().Schedule(ctx, ports.Timer{ID: timerID(j.ID, job.ActExpire), Action: job.ActExpire, JobID: j.ID, DueAt: j.DeadlineAt}); err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, s.event("job.posted", j.ID, []string{a.ID}, map[string]string{"title": j.Title}))
+		return s.appendEvents(ctx, tx, s.event("job.posted", j.ID, []string{a.ID}, map[string]string{"title": j.Title}))
 	})
 	return j, err
 }

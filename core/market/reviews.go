@@ -43,7 +43,7 @@ func (s *Service) Review(ctx context.Context, c Caller, jobID string, stars int,
 			}
 			return err
 		}
-		return appendEvents(ctx, tx, s.event("review.created", j.ID, []string{j.PosterID, j.AgentID}, map[string]string{"author_id": c.AccountID}))
+		return s.appendEvents(ctx, tx, s.event("review.created", j.ID, []string{j.PosterID, j.AgentID}, map[string]string{"author_id": c.AccountID}))
 	})
 	return r, err
 }

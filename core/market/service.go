@@ -24,7 +24,7 @@ const (
 	DefaultMaxFileSize int64     = 25 << 20 // 25 MiB per delivered file
 )
 
-// Config wires a Service. Store, Payments, Mailer, Blobs, Clock and IDs are required.
+// Config wires a Service. Store, Payments, Mailer, Blobs, Clock, IDs and Webhooks are required.
 type Config struct {
 	Store    ports.Store
 	Payments ports.Payments
@@ -32,7 +32,10 @@ type Config struct {
 	Blobs    ports.Blobs
 	Clock    ports.Clock
 	IDs      ports.IDs
-	// Random supplies the secret part of email verification tokens; crypto/rand when nil.
+	// Webhooks posts webhook deliveries.
+	Webhooks ports.WebhookSender
+	// Random supplies secrets (verification tokens, API keys, webhook secrets); crypto/rand when
+	// nil.
 	Random io.Reader
 	// FeeBPS is the platform fee on a job's price; DefaultFeeBPS when zero.
 	FeeBPS money.BPS
@@ -53,8 +56,8 @@ type Service struct {
 
 // New checks cfg and returns a Service.
 func New(cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Payments == nil || cfg.Mailer == nil || cfg.Blobs == nil || cfg.Clock == nil || cfg.IDs == nil {
-		return nil, errors.New("market: Store, Payments, Mailer, Blobs, Clock and IDs are required")
+	if cfg.Store == nil || cfg.Payments == nil || cfg.Mailer == nil || cfg.Blobs == nil || cfg.Clock == nil || cfg.IDs == nil || cfg.Webhooks == nil {
+		return nil, errors.New("market: Store, Payments, Mailer, Blobs, Clock, IDs and Webhooks are required")
 	}
 	if cfg.Random == nil {
 		cfg.Random = rand.Reader

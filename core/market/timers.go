@@ -19,7 +19,7 @@ const (
 )
 
 // HandleTimer runs a due timer: a job's default outcome at its deadline, a payout attempt, a card
-// refund or cancellation, or an automatic proofer's review. It is idempotent and race-safe: a timer whose job has moved on (another action
+// refund or cancellation, an automatic proofer's review, or a webhook delivery attempt. It is idempotent and race-safe: a timer whose job has moved on (another action
 // won, or the deadline changed) does nothing. It deletes the timer; work it schedules anew (a
 // payout retry) is kept. It returns an error only when the work should be retried.
 func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
@@ -33,6 +33,8 @@ func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
 		return s.refundCard(ctx, t)
 	case actionAutoProof:
 		return s.autoProof(ctx, t)
+	case actionWebhook:
+		return s.deliverWebhook(ctx, t)
 	case actionCancelIntent:
 		return s.retryOnFailure(ctx, t, s.cfg.Payments.CancelPaymentIntent(ctx, t.Ref))
 	}
@@ -120,7 +122,7 @@ func (s *Service) attemptPayout(ctx context.Context, t ports.Timer) error {
 		if err := tx.Payouts().Update(ctx, p); err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, s.event(typ, p.JobID, []string{p.Recipient}, map[string]string{"payout_id": p.ID, "amount": p.Amount.String()}))
+		return s.appendEvents(ctx, tx, s.event(typ, p.JobID, []string{p.Recipient}, map[string]string{"payout_id": p.ID, "amount": p.Amount.String()}))
 	})
 }
 
@@ -145,7 +147,7 @@ func (s *Service) PayoutSettled(ctx context.Context, payoutID string) error {
 		if err := tx.Payouts().Update(ctx, p); err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, s.event("payout.paid", p.JobID, []string{p.Recipient}, map[string]string{"payout_id": p.ID, "amount": p.Amount.String()}))
+		return s.appendEvents(ctx, tx, s.event("payout.paid", p.JobID, []string{p.Recipient}, map[string]string{"payout_id": p.ID, "amount": p.Amount.String()}))
 	})
 }
 
@@ -167,7 +169,7 @@ func (s *Service) PayoutFailed(ctx context.Context, payoutID, reason string) err
 		if err := schedulePayout(ctx, tx, p, s.now().Add(payout.Backoff(p.Attempts))); err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, s.event("payout.failed", p.JobID, []string{p.Recipient}, map[string]string{"payout_id": p.ID, "reason": reason}))
+		return s.appendEvents(ctx, tx, s.event("payout.failed", p.JobID, []string{p.Recipient}, map[string]string{"payout_id": p.ID, "reason": reason}))
 	})
 }
 

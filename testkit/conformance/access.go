@@ -16,7 +16,7 @@ import (
 // storeAPIKeys checks create, get, update, listing per account and rollback.
 func storeAPIKeys(t *testing.T, s ports.Store) {
 	acc := "acc_" + nonce()
-	k1 := &apikey.Key{ID: "k1" + nonce(), AccountID: acc, Name: "ci", Prefix: "agk_x", Hash: "h1", CreatedAt: at(0), SpendLimitPerJob: 500}
+	k1 := &apikey.Key{ID: "k1" + nonce(), AccountID: acc, Name: "ci", Prefix: "agk_x", Hash: "h1", CreatedAt: at(0)}
 	k2 := &apikey.Key{ID: "k2" + nonce(), AccountID: acc, Name: "bot", Prefix: "agk_y", Hash: "h2", CreatedAt: at(time.Minute)}
 	other := &apikey.Key{ID: "k3" + nonce(), AccountID: "acc_other" + nonce(), Hash: "h3", CreatedAt: at(0)}
 	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
