@@ -172,23 +172,8 @@ func (k *Kit) Job(id string) *job.Job {
 // retries) plays out as it would in real time.
 func (k *Kit) Advance(d time.Duration) {
 	k.T.Helper()
-	target := k.Clock.Now().Add(d)
-	for {
-		var due []ports.Timer
-		require.NoError(k.T, k.Store.WithinTx(k.Ctx, func(ctx context.Context, tx ports.Tx) error {
-			var err error
-			due, err = tx.Timers().Due(ctx, target, 1)
-			return err
-		}))
-		if len(due) == 0 {
-			break
-		}
-		if due[0].DueAt.After(k.Clock.Now()) {
-			k.Clock.Set(due[0].DueAt)
-		}
-		require.NoError(k.T, k.Service.HandleTimer(k.Ctx, due[0]))
-	}
-	k.Clock.Set(target)
+	now := k.Clock.Now()
+	require.NoError(k.T, market.Advance(k.Ctx, k.Store, k.Service, k.Clock.Set, now, now.Add(d)))
 }
 
 // RunDue runs every due timer until none is left.

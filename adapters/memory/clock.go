@@ -42,3 +42,33 @@ type SystemClock struct{}
 
 // Now returns time.Now() in UTC (which also drops the monotonic clock reading).
 func (SystemClock) Now() time.Time { return time.Now().UTC() }
+
+// DevClock is the sandbox's clock: the wall time plus an offset that only grows, so an agent can
+// jump ahead (through a cooldown, say) while time keeps running. It is safe for concurrent use.
+type DevClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now returns the wall time in UTC plus the offset.
+func (c *DevClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().UTC().Add(c.offset)
+}
+
+// Set moves the clock to t; a t before Now is ignored, since the sandbox's time never goes back.
+func (c *DevClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := t.Sub(time.Now().UTC().Add(c.offset)); d > 0 {
+		c.offset += d
+	}
+}
+
+// Offset returns how far the clock is ahead of the wall time.
+func (c *DevClock) Offset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offset
+}

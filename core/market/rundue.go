@@ -46,3 +46,33 @@ func RunDue(ctx context.Context, store ports.Store, h TimerHandler, now time.Tim
 		}
 	}
 }
+
+// Advance moves a settable clock from now to target, stopping at each timer that falls due on the
+// way to run it at its due time, so that a chain of deadlines (auto-approval, then release, then
+// payout retries) plays out as it would in real time. It is the sandbox's and the testkit's fast
+// forward. set moves the clock; it is called with non-decreasing times.
+func Advance(ctx context.Context, store ports.Store, h TimerHandler, set func(time.Time), now, target time.Time) error {
+	for {
+		var due []ports.Timer
+		err := store.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+			var err error
+			due, err = tx.Timers().Due(ctx, target, 1)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(due) == 0 {
+			break
+		}
+		if due[0].DueAt.After(now) {
+			now = due[0].DueAt
+			set(now)
+		}
+		if err := h.HandleTimer(ctx, due[0]); err != nil {
+			return fmt.Errorf("timer %s (%s, job %s): %w", due[0].ID, due[0].Action, due[0].JobID, err)
+		}
+	}
+	set(target)
+	return nil
+}
