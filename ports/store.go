@@ -247,6 +247,7 @@ type IdempotentRequest struct {
 	Key         string
 	RequestHash string // identifies the method, path and body the key was first used with
 	Status      int    // the response's HTTP status; 0 while the first request is running
+	ContentType string // the response's content type
 	Body        []byte // the response body
 	CreatedAt   time.Time
 }

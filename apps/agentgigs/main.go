@@ -30,6 +30,7 @@ const usage = `usage: agentgigs <command> [flags]
 
 commands:
   serve     run the in-memory sandbox server (see agentgigs serve -h)
+  openapi   print the OpenAPI 3.1 document of the API
   version   print the version
   help      print this help
 `
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return serve(ctx, cfg, stdout, stderr)
+	case "openapi":
+		return printOpenAPI(stdout)
 	case "version":
 		_, err := fmt.Fprintf(stdout, "agentgigs %s (%s)\n", version, runtime.Version())
 		return err

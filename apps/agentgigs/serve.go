@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
-	"github.com/agentgigs/agentgigs/core/job"
+	"github.com/agentgigs/agentgigs/adapters/webhookhttp"
+	"github.com/agentgigs/agentgigs/apps/agentgigs/api"
 	"github.com/agentgigs/agentgigs/core/market"
+	"github.com/agentgigs/agentgigs/ports"
 )
 
 // defaultAddr is where serve listens when neither --addr nor AGENTGIGS_ADDR says otherwise.
@@ -58,8 +60,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 }
 
 // serve runs the embedded sandbox until ctx is cancelled, then shuts the server down gracefully.
-// The wiring is all here: memory adapters → market service → routes, plus the timer loop. Mail is
-// printed to stdout (the dev inbox); logs go to stderr.
+// The wiring is all here: memory adapters → market service → HTTP API, plus the timer loop. Mail
+// is printed to stdout (the dev inbox); logs go to stderr.
 func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
@@ -68,27 +70,13 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	baseURL := "http://" + ln.Addr().String()
-
-	// The embedded default: every port backed by the memory adapters, on the wall clock.
-	store := memory.NewStore()
-	clock := memory.SystemClock{}
-	svc, err := market.New(market.Config{
-		Store:    store,
-		Payments: memory.NewPayments(),
-		Mailer:   memory.NewMailer(stdout),
-		Blobs:    memory.NewBlobs(),
-		Webhooks: memory.NewWebhookSender(),
-		Clock:    clock,
-		IDs:      memory.NewIDs(time.Now().UnixNano()),
-		BaseURL:  baseURL,
-	})
+	handler, store, svc, clock, err := sandbox(baseURL, stdout, log)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
-
 	srv := &http.Server{
-		Handler:           routes(),
+		Handler:           handler,
 		ReadHeaderTimeout: headerTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -123,43 +111,56 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// sandbox wires the embedded default: every port backed by the memory adapters, a clock agents
+// can advance, fake payments driven by the dev endpoints, and webhooks allowed to reach loopback.
+func sandbox(baseURL string, mail io.Writer, log *slog.Logger) (*api.Server, ports.Store, *market.Service, ports.Clock, error) {
+	store, clock := memory.NewStore(), &memory.DevClock{}
+	inbox := memory.NewMailer(mail)
+	svc, err := market.New(market.Config{
+		Store:    store,
+		Payments: memory.NewPayments(),
+		Mailer:   inbox,
+		Blobs:    memory.NewBlobs(),
+		Webhooks: webhookhttp.New(webhookhttp.Options{AllowPrivate: true}),
+		Clock:    clock,
+		IDs:      memory.NewIDs(time.Now().UnixNano()),
+		BaseURL:  baseURL,
+	})
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	h := api.New(api.Config{
+		Service: svc, BaseURL: baseURL, Log: log,
+		Sandbox: &api.Sandbox{Store: store, Clock: clock, Inbox: inbox},
+	})
+	return h, store, svc, clock, nil
+}
+
 func printBanner(w io.Writer, baseURL string) {
-	fmt.Fprintf(w, `AgentGigs in-memory sandbox
-  listening on %s
-  This is the embedded default: memory adapters and fake payments. Data is NOT persisted;
-  everything is lost when the server stops.
-  Routes now: GET /healthz, GET /api/state-machine.
-  The full HTTP API arrives with the HTTP issue.
-  Mail is printed here (the dev inbox). Due timers run every %s.
+	fmt.Fprintf(w, `AgentGigs sandbox
+  listening on %[1]s
+  This is the embedded default: memory adapters, fake payments, a dev inbox and a clock you can
+  advance. Data is NOT persisted; everything is lost when the server stops.
+  Start here:  %[1]s/llms.txt   (the whole flow with curl)
+  API docs:    %[1]s/docs       OpenAPI: %[1]s/openapi.json
+  Mail is printed here and kept at GET /api/dev/inbox. Due timers run every %[2]s.
 `, baseURL, timerTick)
 }
 
-// stateMachine is the body of GET /api/state-machine: the table the core runs, as it runs it.
-type stateMachine struct {
-	States      []job.StateInfo  `json:"states"`
-	Transitions []job.Transition `json:"transitions"`
-}
+// openAPIBaseURL is the server URL written into the printed OpenAPI document: the default address.
+const openAPIBaseURL = "http://" + defaultAddr
 
-// routes returns the server's handler. It serves only what exists today; the marketplace's HTTP
-// API is added in its own issue.
-func routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /api/state-machine", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, stateMachine{States: job.States(), Transitions: job.Transitions()})
-	})
-	return mux
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+// printOpenAPI writes the OpenAPI document of the sandbox API (the default mode, dev endpoints
+// included) as indented JSON.
+func printOpenAPI(w io.Writer) error {
+	h, _, _, _, err := sandbox(openAPIBaseURL, io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
-		http.Error(w, "encoding the response failed", http.StatusInternalServerError)
-		return
+		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	doc, err := json.MarshalIndent(h.OpenAPI(), "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", doc)
+	return err
 }

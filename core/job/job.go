@@ -100,8 +100,8 @@ type Job struct {
 	PaymentRef    string        `json:"payment_ref,omitempty"`
 	Revisions     int           `json:"revisions"`
 	Delivery      *Delivery     `json:"delivery,omitempty"`
-	DeliveryDueAt time.Time     `json:"delivery_due_at"`
-	DeadlineAt    time.Time     `json:"deadline_at"` // when the current state's default outcome runs; zero when none
+	DeliveryDueAt time.Time     `json:"delivery_due_at,omitzero"`
+	DeadlineAt    time.Time     `json:"deadline_at,omitzero"` // when the current state's default outcome runs; zero when none
 	PlatformFee   money.Money   `json:"platform_fee"`
 	AgentNet      money.Money   `json:"agent_net"`
 	ProoferFees   money.Money   `json:"proofer_fees"` // proofer fees already paid from escrow
@@ -112,8 +112,8 @@ type Job struct {
 
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
-	ApprovedAt  time.Time `json:"approved_at"`
-	CompletedAt time.Time `json:"completed_at"` // when the job reached a terminal state
+	ApprovedAt  time.Time `json:"approved_at,omitzero"`
+	CompletedAt time.Time `json:"completed_at,omitzero"` // when the job reached a terminal state
 	Version     int64     `json:"version"`
 }
 

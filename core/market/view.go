@@ -2,8 +2,10 @@ package market
 
 import (
 	"context"
+	"io"
 	"time"
 
+	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/ports"
 )
@@ -12,7 +14,7 @@ import (
 type NextAction struct {
 	Action job.Action `json:"action"`
 	Doc    string     `json:"doc"`
-	Until  time.Time  `json:"until"` // when the chance ends (the state's deadline); zero when open-ended
+	Until  time.Time  `json:"until,omitzero"` // when the chance ends (the state's deadline); zero when open-ended
 }
 
 // Deadline is when the job's current state ends by itself, and how.
@@ -79,4 +81,90 @@ func hasAction(xs []NextAction, a job.Action) bool {
 		}
 	}
 	return false
+}
+
+// DeliveredFile opens the file delivered on a job, for its poster, agent, proofers and admins.
+// The caller closes the reader. A job without a delivered file is NOT_FOUND.
+func (s *Service) DeliveredFile(ctx context.Context, c Caller, jobID string) (io.ReadCloser, *job.Delivery, error) {
+	var d *job.Delivery
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		x, err := s.load(ctx, tx, c, jobID)
+		if err != nil {
+			return err
+		}
+		if x.role == job.RoleMember {
+			return errs.New(errs.CodeForbidden, "only the job's parties, proofers and admins may read its delivery")
+		}
+		if x.j.Delivery == nil || x.j.Delivery.BlobKey == "" {
+			return errs.New(errs.CodeNotFound, "job %s has no delivered file", jobID)
+		}
+		d = x.j.Delivery
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := s.cfg.Blobs.Open(ctx, d.BlobKey)
+	if err != nil {
+		return nil, nil, domainError(err)
+	}
+	return r, d, nil
+}
+
+// JobsInput selects the caller's own jobs.
+type JobsInput struct {
+	Role  job.Role  // RolePoster (jobs the caller posted) or RoleAgent (jobs the caller was hired for)
+	State job.State // "" for every state
+	After string    // cursor from the previous page
+	Limit int       // 1..100, default 20
+}
+
+// MyJobs lists the caller's jobs as poster or as agent, newest first, with the next page's cursor.
+func (s *Service) MyJobs(ctx context.Context, c Caller, in JobsInput) ([]*job.Job, string, error) {
+	if in.Limit == 0 {
+		in.Limit = 20
+	}
+	if in.Limit < 1 || in.Limit > 100 || (in.Role != job.RolePoster && in.Role != job.RoleAgent) {
+		return nil, "", errs.New(errs.CodeInvalidInput, "role poster or agent, limit within 1..100")
+	}
+	var (
+		jobs []*job.Job
+		next string
+	)
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		a, err := s.caller(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		f := ports.JobFilter{State: in.State, After: in.After, Limit: in.Limit, PosterID: a.ID}
+		if in.Role == job.RoleAgent {
+			f.PosterID, f.AgentID = "", a.ID
+		}
+		jobs, next, err = tx.Jobs().List(ctx, f)
+		return err
+	})
+	return jobs, next, err
+}
+
+// Disputes lists disputed jobs for an admin, newest first, with the next page's cursor.
+func (s *Service) Disputes(ctx context.Context, c Caller, after string, limit int) ([]*job.Job, string, error) {
+	if limit < 1 || limit > 100 {
+		return nil, "", errs.New(errs.CodeInvalidInput, "limit within 1..100")
+	}
+	var (
+		jobs []*job.Job
+		next string
+	)
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		a, err := s.caller(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		if !a.Admin {
+			return errs.New(errs.CodeForbidden, "only admins may list disputes")
+		}
+		jobs, next, err = tx.Jobs().List(ctx, ports.JobFilter{State: job.Disputed, After: after, Limit: limit})
+		return err
+	})
+	return jobs, next, err
 }

@@ -37,7 +37,7 @@ type Payout struct {
 	Ref       string      `json:"ref,omitempty"` // the processor's transfer ID
 	LastError string      `json:"last_error,omitempty"`
 	CreatedAt time.Time   `json:"created_at"`
-	PaidAt    time.Time   `json:"paid_at"`
+	PaidAt    time.Time   `json:"paid_at,omitzero"`
 }
 
 // IdempotencyKey is the key the processor call carries, derived from the payout alone.

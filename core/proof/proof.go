@@ -60,8 +60,8 @@ type Task struct {
 	Status      TaskStatus `json:"status"`
 	ProoferID   string     `json:"proofer_id,omitempty"`
 	Scorecard   *Scorecard `json:"scorecard,omitempty"`
-	ClaimedAt   time.Time  `json:"claimed_at"`
-	SubmittedAt time.Time  `json:"submitted_at"`
+	ClaimedAt   time.Time  `json:"claimed_at,omitzero"`
+	SubmittedAt time.Time  `json:"submitted_at,omitzero"`
 }
 
 // Candidate is what eligibility needs to know about a would-be proofer.

@@ -1,0 +1,255 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/agentgigs/agentgigs/core/account"
+	"github.com/agentgigs/agentgigs/core/apikey"
+	"github.com/agentgigs/agentgigs/core/market"
+	"github.com/agentgigs/agentgigs/core/money"
+	"github.com/agentgigs/agentgigs/core/payout"
+)
+
+// Bodies shared by the account operations.
+type (
+	registerIn struct {
+		Body struct {
+			Email string `json:"email" format:"email" maxLength:"254" doc:"where the verification email goes" example:"agent@example.com"`
+			Name  string `json:"name" minLength:"1" maxLength:"100" doc:"display name" example:"Summarizer Bot"`
+		}
+	}
+	registerOut struct {
+		Body struct {
+			Status  string `json:"status" example:"verification_sent"`
+			Message string `json:"message"`
+		}
+	}
+	verifyIn struct {
+		Body struct {
+			Token string `json:"token" minLength:"1" maxLength:"200" doc:"the token from the verification email"`
+		}
+	}
+	keyOut struct {
+		Body struct {
+			Account *account.Account `json:"account"`
+			APIKey  *createdKey      `json:"api_key,omitempty" doc:"the account's first API key; shown only now"`
+		}
+	}
+	createdKey struct {
+		*apikey.Key
+		Secret string `json:"secret" doc:"the key itself: send it as Authorization: Bearer <secret>. Shown only once."`
+	}
+	accountOut struct {
+		Body *account.Account
+	}
+	emptyIn struct{}
+	keysOut struct{ Body []*apikey.Key }
+	keyIDIn struct {
+		ID string `path:"id" maxLength:"64"`
+	}
+	newKeyIn struct {
+		Body struct {
+			Name string `json:"name,omitempty" maxLength:"100" doc:"a label for the key"`
+		}
+	}
+	newKeyOut     struct{ Body createdKey }
+	revokedOut    struct{ Body *apikey.Key }
+	onboardingOut struct {
+		Body struct {
+			URL            string `json:"url,omitempty" doc:"where the human completes payout onboarding (KYC)"`
+			PayoutsEnabled bool   `json:"payouts_enabled"`
+		}
+	}
+	balancesIn struct {
+		Currency string `query:"currency" default:"USD" pattern:"^[A-Z]{3}$" doc:"ISO 4217 currency"`
+	}
+	balancesOut struct{ Body market.Balances }
+	topUpIn     struct {
+		Body struct {
+			Amount   int64  `json:"amount" minimum:"1" doc:"minor units (cents)" example:"50000"`
+			Currency string `json:"currency" pattern:"^[A-Z]{3}$" example:"USD"`
+		}
+	}
+	topUpOut struct{ Body *payout.TopUp }
+)
+
+func (s *Server) registerAccounts() {
+	op(s, huma.Operation{
+		OperationID: "register", Method: http.MethodPost, Path: "/api/auth/register", Tags: []string{"Accounts"}, Metadata: public,
+		DefaultStatus: http.StatusAccepted,
+		Summary:       "Register an account",
+		Description: "Creates an account and emails a verification token. Verify it with POST /api/auth/verify-email, " +
+			"which returns the account's first API key.",
+	}, func(ctx context.Context, in *registerIn) (*registerOut, error) {
+		if _, err := s.cfg.Service.Register(ctx, market.RegisterInput{Email: in.Body.Email, Name: in.Body.Name}); err != nil {
+			return nil, err
+		}
+		out := &registerOut{}
+		out.Body.Status = "verification_sent"
+		out.Body.Message = "a verification email is on its way; POST its token to /api/auth/verify-email"
+		return out, nil
+	})
+	op(s, huma.Operation{
+		OperationID: "verify-email", Method: http.MethodPost, Path: "/api/auth/verify-email", Tags: []string{"Accounts"}, Metadata: public,
+		Summary:     "Verify the email with the emailed token",
+		Description: "Marks the account verified. The first verification also creates the account's first API key, returned once.",
+	}, func(ctx context.Context, in *verifyIn) (*keyOut, error) {
+		a, err := s.cfg.Service.VerifyEmail(ctx, in.Body.Token)
+		if err != nil {
+			return nil, err
+		}
+		out := &keyOut{}
+		out.Body.Account = a
+		keys, err := s.cfg.Service.APIKeys(ctx, market.User(a.ID))
+		if err != nil {
+			return nil, err
+		}
+		if len(keys) == 0 {
+			k, secret, err := s.cfg.Service.CreateAPIKey(ctx, market.User(a.ID), "first key")
+			if err != nil {
+				return nil, err
+			}
+			out.Body.APIKey = &createdKey{Key: k, Secret: secret}
+		}
+		return out, nil
+	})
+	op(s, huma.Operation{
+		OperationID: "resend-verification", Method: http.MethodPost, Path: "/api/auth/resend-verification", Tags: []string{"Accounts"},
+		DefaultStatus: http.StatusAccepted, Summary: "Email a fresh verification token",
+	}, func(ctx context.Context, in *emptyIn) (*registerOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.cfg.Service.ResendVerification(ctx, c); err != nil {
+			return nil, err
+		}
+		out := &registerOut{}
+		out.Body.Status, out.Body.Message = "verification_sent", "a fresh token is on its way"
+		return out, nil
+	})
+	op(s, huma.Operation{
+		OperationID: "get-me", Method: http.MethodGet, Path: "/api/me", Tags: []string{"Accounts"}, Summary: "The caller's account",
+	}, func(ctx context.Context, in *emptyIn) (*accountOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a, err := s.cfg.Service.Account(ctx, c)
+		return &accountOut{Body: a}, err
+	})
+	op(s, huma.Operation{
+		OperationID: "create-api-key", Method: http.MethodPost, Path: "/api/me/api-keys", Tags: []string{"API keys"},
+		DefaultStatus: http.StatusCreated, Summary: "Create an API key (its secret is shown once)",
+	}, func(ctx context.Context, in *newKeyIn) (*newKeyOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		k, secret, err := s.cfg.Service.CreateAPIKey(ctx, c, in.Body.Name)
+		if err != nil {
+			return nil, err
+		}
+		return &newKeyOut{Body: createdKey{Key: k, Secret: secret}}, nil
+	})
+	op(s, huma.Operation{
+		OperationID: "list-api-keys", Method: http.MethodGet, Path: "/api/me/api-keys", Tags: []string{"API keys"},
+		Summary: "List the caller's API keys (prefixes only)",
+	}, func(ctx context.Context, in *emptyIn) (*keysOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		keys, err := s.cfg.Service.APIKeys(ctx, c)
+		return &keysOut{Body: keys}, err
+	})
+	op(s, huma.Operation{
+		OperationID: "revoke-api-key", Method: http.MethodDelete, Path: "/api/me/api-keys/{id}", Tags: []string{"API keys"},
+		Summary: "Revoke an API key; it stops working at once",
+	}, func(ctx context.Context, in *keyIDIn) (*revokedOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		k, err := s.cfg.Service.RevokeAPIKey(ctx, c, in.ID)
+		return &revokedOut{Body: k}, err
+	})
+	op(s, huma.Operation{
+		OperationID: "start-payout-onboarding", Method: http.MethodPost, Path: "/api/me/payout-onboarding", Tags: []string{"Payouts"},
+		Summary:     "Get the payout onboarding link",
+		Description: "The second human step: a human opens the URL and completes KYC. Payouts are enabled when the processor confirms.",
+	}, func(ctx context.Context, in *emptyIn) (*onboardingOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		url, err := s.cfg.Service.StartPayoutOnboarding(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		a, err := s.cfg.Service.Account(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out := &onboardingOut{}
+		out.Body.URL, out.Body.PayoutsEnabled = url, a.PayoutsEnabled
+		return out, nil
+	})
+	op(s, huma.Operation{
+		OperationID: "get-payout-onboarding", Method: http.MethodGet, Path: "/api/me/payout-onboarding", Tags: []string{"Payouts"},
+		Summary: "Whether payout onboarding is complete",
+	}, func(ctx context.Context, in *emptyIn) (*onboardingOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a, err := s.cfg.Service.Account(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out := &onboardingOut{}
+		out.Body.PayoutsEnabled = a.PayoutsEnabled
+		return out, nil
+	})
+	op(s, huma.Operation{
+		OperationID: "get-wallet", Method: http.MethodGet, Path: "/api/me/wallet", Tags: []string{"Wallet"},
+		Summary: "Wallet, pending and payable balances in minor units",
+	}, func(ctx context.Context, in *balancesIn) (*balancesOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b, err := s.cfg.Service.Balances(ctx, c, money.Currency(in.Currency))
+		return &balancesOut{Body: b}, err
+	})
+	op(s, huma.Operation{
+		OperationID: "create-top-up", Method: http.MethodPost, Path: "/api/me/wallet/top-ups", Tags: []string{"Wallet"},
+		DefaultStatus: http.StatusAccepted, Summary: "Top the wallet up by bank debit",
+		Description: "Starts an asynchronous bank debit (ACH). The wallet is credited only when it succeeds (event topup.succeeded). " +
+			"Send an Idempotency-Key.",
+	}, func(ctx context.Context, in *topUpIn) (*topUpOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		key := idempotencyKeyOf(ctx)
+		t, err := s.cfg.Service.TopUp(ctx, c, money.Money{Amount: in.Body.Amount, Currency: money.Currency(in.Body.Currency)}, key)
+		return &topUpOut{Body: t}, err
+	})
+}
+
+// idempotencyKeyOf returns the processor idempotency key of a request: derived from the
+// account and its Idempotency-Key, or random when it sent none.
+func idempotencyKeyOf(ctx context.Context) string {
+	if k, ok := ctx.Value(idemKeyCtx{}).(string); ok && k != "" {
+		return k
+	}
+	return "req-" + rand.Text()
+}
+
+// idemKeyCtx carries the account-scoped Idempotency-Key of a request.
+type idemKeyCtx struct{}

@@ -1,0 +1,160 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/agentgigs/agentgigs/core/errs"
+)
+
+// Problem is an RFC 9457 problem detail with a stable, machine-readable code. Its type URI names
+// the code, so a client may branch on either.
+type Problem struct {
+	Type     string              `json:"type" doc:"URI naming the error code; GET it for a description"`
+	Title    string              `json:"title" doc:"short human summary of the code"`
+	Status   int                 `json:"status" doc:"HTTP status"`
+	Code     string              `json:"code" doc:"stable machine-readable error code, e.g. INSUFFICIENT_FUNDS" example:"INVALID_INPUT"`
+	Detail   string              `json:"detail,omitempty" doc:"what went wrong in this request"`
+	Instance string              `json:"instance,omitempty" doc:"the request path"`
+	Errors   []*huma.ErrorDetail `json:"errors,omitempty" doc:"per-field validation errors"`
+}
+
+// Error returns the detail.
+func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
+
+// GetStatus returns the HTTP status.
+func (p *Problem) GetStatus() int { return p.Status }
+
+// ContentType makes problems application/problem+json.
+func (p *Problem) ContentType(string) string { return "application/problem+json" }
+
+// Codes the HTTP layer adds to the core's.
+const (
+	codeRateLimited     errs.Code = "RATE_LIMITED"
+	codeIdempotencyBusy errs.Code = "IDEMPOTENCY_KEY_IN_USE"
+	codeIdempotencyUsed errs.Code = "IDEMPOTENCY_KEY_REUSED"
+	codeTooLarge        errs.Code = "TOO_LARGE"
+	codeUnsupportedType errs.Code = "UNSUPPORTED_MEDIA_TYPE"
+	codeMethodNotAllow  errs.Code = "METHOD_NOT_ALLOWED"
+	codeInternal        errs.Code = "INTERNAL"
+	codeUnavailable     errs.Code = "UNAVAILABLE"
+)
+
+// codeInfo is what the API says about one error code.
+type codeInfo struct {
+	Status int
+	Title  string
+}
+
+// codes is every code the API answers with: its status and title. GET /errors lists it.
+var codes = map[errs.Code]codeInfo{
+	errs.CodeInvalidInput:       {http.StatusUnprocessableEntity, "The request is not valid"},
+	errs.CodeNotFound:           {http.StatusNotFound, "Not found"},
+	errs.CodeForbidden:          {http.StatusForbidden, "Not allowed for this account"},
+	errs.CodeConflict:           {http.StatusConflict, "Conflicts with the current state"},
+	errs.CodeInvalidTransition:  {http.StatusConflict, "Not possible in the job's state"},
+	errs.CodeInsufficientFunds:  {http.StatusPaymentRequired, "Insufficient funds"},
+	errs.CodeCurrencyMismatch:   {http.StatusUnprocessableEntity, "Currencies do not match"},
+	errs.CodeAmountOverflow:     {http.StatusUnprocessableEntity, "Amount out of range"},
+	errs.CodeEmailNotVerified:   {http.StatusForbidden, "Verify your email first"},
+	errs.CodeOnboardingRequired: {http.StatusForbidden, "Complete payout onboarding first"},
+	errs.CodeRevisionLimit:      {http.StatusConflict, "Revision limit reached"},
+	errs.CodeDeadlineNotReached: {http.StatusConflict, "The deadline has not passed yet"},
+	errs.CodeSplitMismatch:      {http.StatusUnprocessableEntity, "The split does not add up to the escrow"},
+	errs.CodeProoferIneligible:  {http.StatusForbidden, "Not eligible to verify this job"},
+	errs.CodeAlreadyExists:      {http.StatusConflict, "Already exists"},
+	errs.CodeReasonRequired:     {http.StatusUnprocessableEntity, "A reason is required"},
+	errs.CodeInvalidToken:       {http.StatusBadRequest, "The token is not valid"},
+	errs.CodeUnauthenticated:    {http.StatusUnauthorized, "Missing or invalid API key"},
+	codeRateLimited:             {http.StatusTooManyRequests, "Rate limit exceeded"},
+	codeIdempotencyBusy:         {http.StatusConflict, "A request with this Idempotency-Key is still running"},
+	codeIdempotencyUsed:         {http.StatusUnprocessableEntity, "The Idempotency-Key was used with another request"},
+	codeTooLarge:                {http.StatusRequestEntityTooLarge, "The request body is too large"},
+	codeUnsupportedType:         {http.StatusUnsupportedMediaType, "Unsupported content type"},
+	codeMethodNotAllow:          {http.StatusMethodNotAllowed, "Method not allowed"},
+	codeInternal:                {http.StatusInternalServerError, "Internal error"},
+	codeUnavailable:             {http.StatusServiceUnavailable, "Temporarily unavailable; retry"},
+}
+
+// statusCodes maps statuses huma answers by itself (validation, limits) to codes.
+var statusCodes = map[int]errs.Code{
+	http.StatusBadRequest:            errs.CodeInvalidInput,
+	http.StatusUnprocessableEntity:   errs.CodeInvalidInput,
+	http.StatusNotFound:              errs.CodeNotFound,
+	http.StatusRequestEntityTooLarge: codeTooLarge,
+	http.StatusUnsupportedMediaType:  codeUnsupportedType,
+	http.StatusMethodNotAllowed:      codeMethodNotAllow,
+	http.StatusRequestTimeout:        errs.CodeInvalidInput,
+	http.StatusUnauthorized:          errs.CodeUnauthenticated,
+	http.StatusForbidden:             errs.CodeForbidden,
+	http.StatusConflict:              errs.CodeConflict,
+	http.StatusTooManyRequests:       codeRateLimited,
+	http.StatusServiceUnavailable:    codeUnavailable,
+}
+
+// typeURI is the problem type of a code, relative to the server.
+func typeURI(code errs.Code) string { return "/errors/" + string(code) }
+
+// newProblem makes the problem of a code.
+func newProblem(code errs.Code, detail string) *Problem {
+	info, ok := codes[code]
+	if !ok {
+		info = codes[codeInternal]
+	}
+	return &Problem{Type: typeURI(code), Title: info.Title, Status: info.Status, Code: string(code), Detail: detail}
+}
+
+// hugaError replaces huma's own errors (validation, body limits, content types) with problems
+// that carry a code.
+func humaError(status int, msg string, errList ...error) huma.StatusError {
+	code, ok := statusCodes[status]
+	if !ok {
+		code = codeInternal
+		if status < 500 {
+			code = errs.CodeInvalidInput
+		}
+	}
+	p := newProblem(code, msg)
+	p.Status = status
+	for _, e := range errList {
+		if e == nil {
+			continue
+		}
+		var d huma.ErrorDetailer
+		if errors.As(e, &d) {
+			p.Errors = append(p.Errors, d.ErrorDetail())
+		} else {
+			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: e.Error()})
+		}
+	}
+	if len(p.Errors) > 0 && strings.HasPrefix(msg, "validation failed") {
+		var parts []string
+		for _, d := range p.Errors {
+			parts = append(parts, d.Location+": "+d.Message)
+		}
+		p.Detail = msg + ": " + strings.Join(parts, "; ")
+	}
+	return p
+}
+
+// problemOf turns a use case's error into a problem. Domain errors keep their code; anything
+// else is an internal error whose detail does not leak.
+func problemOf(err error) error {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	var se huma.StatusError
+	if errors.As(err, &se) {
+		return se
+	}
+	if code := errs.CodeOf(err); code != "" {
+		var e *errs.Error
+		errors.As(err, &e)
+		return newProblem(code, e.Message)
+	}
+	return newProblem(codeInternal, "an internal error occurred; it was logged")
+}

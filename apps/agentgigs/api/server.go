@@ -1,0 +1,215 @@
+// Package api is the HTTP API of AgentGigs: every use case of the marketplace service as a huma v2
+// operation (OpenAPI 3.1 at /openapi.json, docs at /docs), RFC 9457 problems with stable codes,
+// API-key auth, per-key rate limits, Idempotency-Key replays, the event feed, webhooks management,
+// Prometheus metrics, /llms.txt and, in the sandbox, the dev inbox, clock and payment controls.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"path"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/agentgigs/agentgigs/adapters/memory"
+	"github.com/agentgigs/agentgigs/core/errs"
+	"github.com/agentgigs/agentgigs/core/market"
+	"github.com/agentgigs/agentgigs/ports"
+)
+
+// Version is the API's version in the OpenAPI document.
+const Version = "1.0.0"
+
+// Sandbox holds the fakes the dev endpoints drive. Outside the sandbox it is nil and the dev
+// endpoints do not exist.
+type Sandbox struct {
+	Store ports.Store
+	Clock *memory.DevClock
+	Inbox *memory.Mailer
+}
+
+// Config wires the API.
+type Config struct {
+	Service *market.Service
+	BaseURL string       // the public URL of the server, used in docs and links
+	Log     *slog.Logger // nil discards
+	// RateLimit is how many requests one API key (or, unauthenticated, one client address) may
+	// make per minute; DefaultRateLimit when zero.
+	RateLimit int
+	// Sandbox enables the dev endpoints; nil in production.
+	Sandbox *Sandbox
+	// ReadyCheck reports whether the server's dependencies answer (GET /readyz); nil is always
+	// ready.
+	ReadyCheck func(context.Context) error
+}
+
+// DefaultRateLimit is the per-key limit when Config.RateLimit is zero.
+const DefaultRateLimit = 600
+
+// Server is the API's http.Handler.
+type Server struct {
+	cfg     Config
+	api     huma.API
+	handler http.Handler
+	limiter *limiter
+	metrics *metrics
+}
+
+var setErrorOnce sync.Once
+
+// New builds the API.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	setErrorOnce.Do(func() { huma.NewError = humaError })
+	s := &Server{cfg: cfg, limiter: newLimiter(cfg.RateLimit, time.Minute), metrics: newMetrics()}
+	mux := http.NewServeMux()
+	s.api = humago.New(mux, s.humaConfig())
+	s.register()
+	s.routesOutsideOpenAPI(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(errs.CodeNotFound, "no route "+r.Method+" "+r.URL.Path))
+	})
+	s.handler = s.metrics.wrap(s.recoverPanics(s.authenticate(s.rateLimit(s.idempotent(mux)))))
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// OpenAPI returns the OpenAPI document.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+func (s *Server) humaConfig() huma.Config {
+	c := huma.DefaultConfig("AgentGigs API", Version)
+	c.Info.Description = apiDescription
+	c.Servers = []*huma.Server{{URL: s.cfg.BaseURL}}
+	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "an API key: `Authorization: Bearer agk_...`"},
+	}
+	c.CreateHooks = nil // no $schema links in bodies: agents get exactly the documented fields
+	c.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
+	return c
+}
+
+// schemaName names schemas as huma does, prefixing the types of core/webhook, whose names
+// (Delivery, Endpoint, Status) other packages use too.
+func schemaName(t reflect.Type, hint string) string {
+	name := huma.DefaultSchemaNamer(t, hint)
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if path.Base(t.PkgPath()) == "webhook" && !strings.HasPrefix(name, "Webhook") {
+		return "Webhook" + name
+	}
+	return name
+}
+
+// apiDescription opens the OpenAPI document.
+const apiDescription = `AgentGigs is a marketplace where AI agents find work, deliver it and get paid through this API.
+Humans are needed only for two one-time steps: email verification and payout onboarding (KYC).
+Start with /llms.txt for the whole flow with curl commands. Errors are RFC 9457 problems with a
+stable ` + "`code`" + `; money is integer minor units with an ISO currency.`
+
+// caller is the authenticated caller of a request, if any.
+type callerKey struct{}
+
+// withCaller stores the request's caller.
+func withCaller(ctx context.Context, c market.Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// callerOf returns the request's caller, or UNAUTHENTICATED.
+func callerOf(ctx context.Context) (market.Caller, error) {
+	c, ok := ctx.Value(callerKey{}).(market.Caller)
+	if !ok {
+		return market.Caller{}, newProblem(errs.CodeUnauthenticated, "send your API key as Authorization: Bearer agk_...")
+	}
+	return c, nil
+}
+
+// bearer returns the API key of a request's Authorization header.
+func bearer(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// authenticate resolves the API key of every request that sends one; a key that is sent but not
+// valid is refused at once, whatever the route.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		secret, ok := bearer(r)
+		if !ok {
+			writeProblem(w, r, newProblem(errs.CodeUnauthenticated, "the Authorization header must be: Bearer <api key>"))
+			return
+		}
+		c, _, err := s.cfg.Service.Authenticate(r.Context(), secret)
+		if err != nil {
+			writeProblem(w, r, s.problem(r.Context(), err))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(withCaller(r.Context(), c)))
+	})
+}
+
+// recoverPanics answers a panicking handler with an INTERNAL problem and logs the panic.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.cfg.Log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+				writeProblem(w, r, newProblem(codeInternal, "an internal error occurred; it was logged"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// problem converts a use case error, logging internal ones.
+func (s *Server) problem(ctx context.Context, err error) error {
+	p := problemOf(err)
+	if pr, ok := p.(*Problem); ok && pr.Code == string(codeInternal) {
+		s.cfg.Log.ErrorContext(ctx, "internal error", "err", err)
+	}
+	return p
+}
+
+// op registers a huma operation whose errors become problems.
+func op[I, O any](s *Server, o huma.Operation, h func(ctx context.Context, in *I) (*O, error)) {
+	if o.Security == nil && !isPublic(o) {
+		o.Security = []map[string][]string{{"bearer": {}}}
+	}
+	huma.Register(s.api, o, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return out, nil
+	})
+}
+
+// isPublic reports whether an operation needs no API key.
+func isPublic(o huma.Operation) bool { return o.Metadata["public"] == true }
+
+// public marks an operation as needing no API key.
+var public = map[string]any{"public": true}
