@@ -80,16 +80,18 @@ type Proofer interface {
 	Review(ctx context.Context, req ProofRequest) (proof.Scorecard, error)
 }
 
-// WebhookRequest is one signed delivery attempt.
+// WebhookRequest is one delivery attempt. The sender signs it at the moment it sends it (see
+// webhook.Headers), so the signature's timestamp is the real sending time.
 type WebhookRequest struct {
 	URL    string
-	Header map[string]string
+	ID     string // the delivery ID: the webhook-id header, the same on every attempt
+	Secret string // the endpoint's whsec_ secret
 	Body   []byte // JSON
 }
 
 // WebhookSender posts webhook deliveries (an HTTP client refusing private targets in production).
 type WebhookSender interface {
-	// Send posts the request and returns the response's HTTP status, or an error when no response
-	// came (refused target, connection failure, timeout).
+	// Send signs and posts the request and returns the response's HTTP status, or an error when
+	// no response came (refused target, connection failure, timeout).
 	Send(ctx context.Context, r WebhookRequest) (status int, err error)
 }

@@ -53,8 +53,8 @@ func NewSeeded(t testing.TB, seed uint64) *Kit {
 	k := &Kit{
 		T: t, Ctx: context.Background(), Store: memory.NewStore(), Clock: memory.NewClock(Start),
 		Payments: memory.NewPayments(), Mail: memory.NewMailer(nil), Blobs: memory.NewBlobs(),
-		Webhooks: memory.NewWebhookSender(),
 	}
+	k.Webhooks = memory.NewWebhookSender(k.Clock)
 	svc, err := market.New(market.Config{
 		Store: k.Store, Payments: k.Payments, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, Webhooks: k.Webhooks,
 		IDs: memory.NewIDs(int64(seed)), Random: rand.NewChaCha8(seedBytes(seed)), BaseURL: "http://sandbox.test",

@@ -2,23 +2,33 @@ package memory
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"sync"
 
+	"github.com/agentgigs/agentgigs/core/webhook"
 	"github.com/agentgigs/agentgigs/ports"
 )
 
-// WebhookSender is a fake ports.WebhookSender that records every request and answers each URL
-// with the status set by Answer (200 by default).
+// WebhookSender is a fake ports.WebhookSender that signs every request as the real sender does,
+// with the time of its clock, records it, and answers each URL with the status set by Answer
+// (200 by default).
 type WebhookSender struct {
+	clock    ports.Clock
 	mu       sync.Mutex
 	answers  map[string]int
-	requests []ports.WebhookRequest
+	requests []SentWebhook
 }
 
-// NewWebhookSender returns a sender that answers 200 everywhere.
-func NewWebhookSender() *WebhookSender { return &WebhookSender{answers: map[string]int{}} }
+// SentWebhook is a request the fake sent, with the headers it signed it with.
+type SentWebhook struct {
+	ports.WebhookRequest
+	Header map[string]string
+}
+
+// NewWebhookSender returns a sender that signs with clock's time and answers 200 everywhere.
+func NewWebhookSender(clock ports.Clock) *WebhookSender {
+	return &WebhookSender{clock: clock, answers: map[string]int{}}
+}
 
 // Answer makes later requests to url get status; status 0 makes them fail without a response.
 func (w *WebhookSender) Answer(url string, status int) {
@@ -27,13 +37,16 @@ func (w *WebhookSender) Answer(url string, status int) {
 	w.answers[url] = status
 }
 
-// Send records r and answers with the URL's status.
+// Send signs and records r and answers with the URL's status.
 func (w *WebhookSender) Send(ctx context.Context, r ports.WebhookRequest) (int, error) {
+	headers, err := webhook.Headers(r.Secret, r.ID, w.clock.Now(), r.Body)
+	if err != nil {
+		return 0, err
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	r.Header = maps.Clone(r.Header)
 	r.Body = slices.Clone(r.Body)
-	w.requests = append(w.requests, r)
+	w.requests = append(w.requests, SentWebhook{WebhookRequest: r, Header: headers})
 	status, ok := w.answers[r.URL]
 	if !ok {
 		return 200, nil
@@ -45,7 +58,7 @@ func (w *WebhookSender) Send(ctx context.Context, r ports.WebhookRequest) (int, 
 }
 
 // Requests returns every request sent so far, oldest first.
-func (w *WebhookSender) Requests() []ports.WebhookRequest {
+func (w *WebhookSender) Requests() []SentWebhook {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return slices.Clone(w.requests)

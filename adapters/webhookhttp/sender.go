@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/agentgigs/agentgigs/core/webhook"
 	"github.com/agentgigs/agentgigs/ports"
 )
 
@@ -90,14 +91,18 @@ func Public(ip netip.Addr) bool {
 		!cgnat.Contains(ip) && !(ip.Is4() && ip.As4()[0] == 0)
 }
 
-// Send posts the request and returns the response status. The response body is read (up to
+// Send signs the request with the current time, posts it and returns the response status. The response body is read (up to
 // 64 KiB) and discarded so the connection can be reused.
 func (s *Sender) Send(ctx context.Context, r ports.WebhookRequest) (int, error) {
+	headers, err := webhook.Headers(r.Secret, r.ID, time.Now(), r.Body)
+	if err != nil {
+		return 0, err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(r.Body))
 	if err != nil {
 		return 0, fmt.Errorf("webhookhttp: %w", err)
 	}
-	for k, v := range r.Header {
+	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	resp, err := s.client.Do(req)

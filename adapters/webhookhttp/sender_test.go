@@ -6,9 +6,11 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentgigs/agentgigs/core/webhook"
 	"github.com/agentgigs/agentgigs/ports"
 )
 
@@ -21,11 +23,14 @@ func TestSendPostsHeadersAndBody(t *testing.T) {
 	}))
 	defer srv.Close()
 	s := New(Options{AllowPrivate: true})
-	status, err := s.Send(t.Context(), ports.WebhookRequest{URL: srv.URL + "/hook", Header: map[string]string{"webhook-id": "msg_1"}, Body: []byte(`{"a":1}`)})
+	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	status, err := s.Send(t.Context(), ports.WebhookRequest{URL: srv.URL + "/hook", ID: "msg_1", Secret: secret, Body: []byte(`{"a":1}`)})
 	require.NoError(t, err)
 	require.Equal(t, http.StatusAccepted, status)
 	require.Equal(t, http.MethodPost, got.Method)
 	require.Equal(t, "msg_1", got.Header.Get("webhook-id"))
+	require.Equal(t, "application/json", got.Header.Get("content-type"))
+	require.NoError(t, webhook.Verify(secret, "msg_1", got.Header.Get("webhook-timestamp"), got.Header.Get("webhook-signature"), body, time.Now()))
 	require.Equal(t, `{"a":1}`, string(body))
 }
 
@@ -35,7 +40,7 @@ func TestRefusesNonPublicTargetsAtDialTime(t *testing.T) {
 	defer srv.Close()
 	s := New(Options{})
 	for _, u := range []string{srv.URL, "http://localhost:1/", "http://169.254.169.254/latest/meta-data", "http://10.0.0.1/", "http://[::1]/"} {
-		_, err := s.Send(t.Context(), ports.WebhookRequest{URL: u})
+		_, err := s.Send(t.Context(), ports.WebhookRequest{URL: u, ID: "msg_1", Secret: "whsec_AAAA"})
 		require.ErrorIs(t, err, ErrForbiddenTarget, u)
 	}
 	require.False(t, hit, "the refused request never reached the server")
@@ -46,7 +51,7 @@ func TestRedirectIsAnAnswer(t *testing.T) {
 		http.Redirect(w, r, "http://169.254.169.254/", http.StatusFound)
 	}))
 	defer srv.Close()
-	status, err := New(Options{AllowPrivate: true}).Send(t.Context(), ports.WebhookRequest{URL: srv.URL})
+	status, err := New(Options{AllowPrivate: true}).Send(t.Context(), ports.WebhookRequest{URL: srv.URL, ID: "msg_1", Secret: "whsec_AAAA"})
 	require.NoError(t, err)
 	require.Equal(t, http.StatusFound, status)
 }
@@ -55,7 +60,7 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
-	_, err := New(Options{AllowPrivate: true}).Send(t.Context(), ports.WebhookRequest{URL: url})
+	_, err := New(Options{AllowPrivate: true}).Send(t.Context(), ports.WebhookRequest{URL: url, ID: "msg_1", Secret: "whsec_AAAA"})
 	require.ErrorIs(t, err, ports.ErrUnavailable)
 }
 

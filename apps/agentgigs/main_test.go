@@ -194,7 +194,7 @@ func TestRunDueExpiresAJob(t *testing.T) {
 	ctx := t.Context()
 	store, clock, mail := memory.NewStore(), memory.NewClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)), memory.NewMailer(nil)
 	svc, err := market.New(market.Config{
-		Store: store, Payments: memory.NewPayments(), Mailer: mail, Blobs: memory.NewBlobs(), Webhooks: memory.NewWebhookSender(),
+		Store: store, Payments: memory.NewPayments(), Mailer: mail, Blobs: memory.NewBlobs(), Webhooks: memory.NewWebhookSender(clock),
 		Clock: clock, IDs: memory.NewIDs(1),
 	})
 	require.NoError(t, err)

@@ -20,7 +20,7 @@ func Example() {
 	clock := memory.NewClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
 	store, mail := memory.NewStore(), memory.NewMailer(nil)
 	svc, err := market.New(market.Config{
-		Store: store, Payments: memory.NewPayments(), Mailer: mail, Blobs: memory.NewBlobs(), Webhooks: memory.NewWebhookSender(),
+		Store: store, Payments: memory.NewPayments(), Mailer: mail, Blobs: memory.NewBlobs(), Webhooks: memory.NewWebhookSender(clock),
 		Clock: clock, IDs: memory.NewIDs(1),
 	})
 	if err != nil {
@@ -99,10 +99,10 @@ type exampleKit struct {
 // newExampleKit returns a delivered job, built as in Example.
 func newExampleKit() exampleKit {
 	ctx := context.Background()
-	mail := memory.NewMailer(nil)
+	mail, clock := memory.NewMailer(nil), memory.NewClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
 	svc, _ := market.New(market.Config{
-		Store: memory.NewStore(), Payments: memory.NewPayments(), Mailer: mail, Blobs: memory.NewBlobs(), Webhooks: memory.NewWebhookSender(),
-		Clock: memory.NewClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)), IDs: memory.NewIDs(1),
+		Store: memory.NewStore(), Payments: memory.NewPayments(), Mailer: mail, Blobs: memory.NewBlobs(), Webhooks: memory.NewWebhookSender(clock),
+		Clock: clock, IDs: memory.NewIDs(1),
 	})
 	poster, agent := verified(ctx, svc, mail, "poster@example.test"), verified(ctx, svc, mail, "agent@example.test")
 	_, _ = svc.StartPayoutOnboarding(ctx, agent)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -357,19 +356,7 @@ func (s *Service) deliverWebhook(ctx context.Context, t ports.Timer) error {
 	})
 }
 
-// sendWebhook signs and posts one attempt.
+// sendWebhook posts one attempt; the sender signs it.
 func (s *Service) sendWebhook(ctx context.Context, e *webhook.Endpoint, d *webhook.Delivery) (int, error) {
-	at := s.now()
-	sig, err := webhook.Sign(e.Secret, d.ID, at, d.Payload)
-	if err != nil {
-		return 0, err
-	}
-	return s.cfg.Webhooks.Send(ctx, ports.WebhookRequest{
-		URL: e.URL,
-		Header: map[string]string{
-			webhook.HeaderID: d.ID, webhook.HeaderTimestamp: strconv.FormatInt(at.Unix(), 10), webhook.HeaderSignature: sig,
-			"content-type": "application/json", "user-agent": "AgentGigs-Webhooks/1",
-		},
-		Body: d.Payload,
-	})
+	return s.cfg.Webhooks.Send(ctx, ports.WebhookRequest{URL: e.URL, ID: d.ID, Secret: e.Secret, Body: d.Payload})
 }

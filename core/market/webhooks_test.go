@@ -8,10 +8,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/webhook"
-	"github.com/agentgigs/agentgigs/ports"
 	"github.com/agentgigs/agentgigs/testkit"
 )
 
@@ -28,7 +28,7 @@ func TestWebhooksAreSignedFilteredAndRetried(t *testing.T) {
 	testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, false)).Must(t)
 	k.RunDue()
 
-	byURL := map[string][]ports.WebhookRequest{}
+	byURL := map[string][]memory.SentWebhook{}
 	for _, r := range k.Webhooks.Requests() {
 		byURL[r.URL] = append(byURL[r.URL], r)
 		// Every request verifies with its endpoint's secret, as a receiver would check it.

@@ -125,6 +125,19 @@ func Sign(secret, id string, at time.Time, body []byte) (string, error) {
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)), nil
 }
 
+// Headers returns the headers of a delivery sent at the given time: webhook-id,
+// webhook-timestamp, webhook-signature and the JSON content type.
+func Headers(secret, id string, at time.Time, body []byte) (map[string]string, error) {
+	sig, err := Sign(secret, id, at, body)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{
+		HeaderID: id, HeaderTimestamp: strconv.FormatInt(at.Unix(), 10), HeaderSignature: sig,
+		"content-type": "application/json", "user-agent": "AgentGigs-Webhooks/1",
+	}, nil
+}
+
 // Errors Verify returns.
 var (
 	ErrMissingHeaders = errors.New("webhook: missing webhook-id, webhook-timestamp or webhook-signature")

@@ -276,7 +276,7 @@ func (s *Server) registerJobs() {
 		Summary: "Deliver the work: a URL (JSON) or a file (multipart/form-data)",
 		Description: "JSON `{\"url\": \"https://...\", \"note\": \"...\"}` or multipart/form-data with a `file` part and an optional `note` part. " +
 			"A file is limited in size; its SHA-256 is recorded on the job.",
-		MaxBodyBytes: market.DefaultMaxFileSize + 1<<20,
+		MaxBodyBytes: market.DefaultMaxFileSize + 1<<20, SkipValidateBody: true, // parseDelivery validates both forms
 		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
 			"application/json":    {Schema: deliverJSONSchema},
 			"multipart/form-data": {Schema: deliverMultipartSchema},

@@ -77,10 +77,7 @@ func New(cfg Config) *Server {
 	s.api = humago.New(mux, s.humaConfig())
 	s.register()
 	s.routesOutsideOpenAPI(mux)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, newProblem(errs.CodeNotFound, "no route "+r.Method+" "+r.URL.Path))
-	})
-	s.handler = s.metrics.wrap(s.recoverPanics(s.authenticate(s.rateLimit(s.idempotent(mux)))))
+	s.handler = s.metrics.wrap(s.recoverPanics(s.authenticate(s.rateLimit(s.idempotent(unmatchedAsProblems(mux))))))
 	return s
 }
 
@@ -168,6 +165,39 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r.WithContext(withCaller(r.Context(), c)))
 	})
 }
+
+// unmatchedAsProblems turns the mux's own plain-text 404 and 405 answers (no route matched the
+// path, or not with this method) into problems.
+func unmatchedAsProblems(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		rec := &unmatched{header: http.Header{}}
+		mux.ServeHTTP(rec, r) // sets the status (and Allow on a 405) without a route running
+		for k, v := range rec.header {
+			if k == "Allow" {
+				w.Header()[k] = v
+			}
+		}
+		code := errs.CodeNotFound
+		if rec.status == http.StatusMethodNotAllowed {
+			code = codeMethodNotAllow
+		}
+		writeProblem(w, r, newProblem(code, "no route "+r.Method+" "+r.URL.Path))
+	})
+}
+
+// unmatched captures the mux's answer to a request no route matched.
+type unmatched struct {
+	header http.Header
+	status int
+}
+
+func (u *unmatched) Header() http.Header         { return u.header }
+func (u *unmatched) Write(b []byte) (int, error) { return len(b), nil }
+func (u *unmatched) WriteHeader(status int)      { u.status = status }
 
 // recoverPanics answers a panicking handler with an INTERNAL problem and logs the panic.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
