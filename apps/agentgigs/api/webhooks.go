@@ -28,8 +28,10 @@ type (
 	endpointUpdate struct {
 		ID   string `path:"id" maxLength:"64"`
 		Body struct {
-			endpointBody
-			Enabled *bool `json:"enabled,omitempty" doc:"false disables the endpoint, true re-enables it; default true"`
+			URL         string   `json:"url" format:"uri" maxLength:"2000"`
+			Description string   `json:"description,omitempty" maxLength:"500"`
+			Events      []string `json:"events,omitempty" maxItems:"100"`
+			Enabled     *bool    `json:"enabled,omitempty" doc:"false disables the endpoint, true re-enables it; default true"`
 		}
 	}
 	endpointIDIn struct {
@@ -135,7 +137,8 @@ func (s *Server) registerWebhooks() {
 			return nil, err
 		}
 		enabled := in.Body.Enabled == nil || *in.Body.Enabled
-		e, err := s.cfg.Service.UpdateWebhookEndpoint(ctx, c, in.ID, market.EndpointInput(in.Body.endpointBody), enabled)
+		b := in.Body
+		e, err := s.cfg.Service.UpdateWebhookEndpoint(ctx, c, in.ID, market.EndpointInput{URL: b.URL, Description: b.Description, Events: b.Events}, enabled)
 		return &endpointOut{Body: e}, err
 	})
 	op(s, huma.Operation{
