@@ -31,6 +31,7 @@ const (
 	CodeAlreadyExists      Code = "ALREADY_EXISTS"
 	CodeReasonRequired     Code = "REASON_REQUIRED"
 	CodeInvalidToken       Code = "INVALID_TOKEN"
+	CodeRateLimited        Code = "RATE_LIMITED"
 )
 
 // Sentinels for errors.Is. An *Error matches a sentinel when their codes are equal.
@@ -52,6 +53,7 @@ var (
 	ErrAlreadyExists      = &Error{Code: CodeAlreadyExists}
 	ErrReasonRequired     = &Error{Code: CodeReasonRequired}
 	ErrInvalidToken       = &Error{Code: CodeInvalidToken}
+	ErrRateLimited        = &Error{Code: CodeRateLimited}
 )
 
 // Error is a domain refusal: a stable Code, a human Message, and an optional wrapped cause.

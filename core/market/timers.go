@@ -33,6 +33,8 @@ func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
 		return s.refundCard(ctx, t)
 	case actionAutoProof:
 		return s.autoProof(ctx, t)
+	case actionSendEmail:
+		return s.sendEmail(ctx, t)
 	case actionCancelIntent:
 		return s.retryOnFailure(ctx, t, s.cfg.Payments.CancelPaymentIntent(ctx, t.Ref))
 	}
