@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -251,7 +252,7 @@ func TestServerDownIsUnavailable(t *testing.T) {
 
 func TestSlowServerTimesOut(t *testing.T) {
 	t.Parallel()
-	addr := stallingServer(t)
+	addr, _ := stallingServer(t)
 	m := newMailer(t, "smtp://"+addr+"?tls=none&from=no-reply@agentgigs.test&timeout=300ms")
 	start := time.Now()
 	err := m.Send(t.Context(), message("slow@example.com"))
@@ -276,8 +277,9 @@ func unusedAddr(t *testing.T) string {
 	return addr
 }
 
-// stallingServer accepts connections and never says anything, until the test ends.
-func stallingServer(t *testing.T) string {
+// stallingServer accepts connections and never says anything, until stop (or the test's end)
+// closes it and every connection it accepted.
+func stallingServer(t *testing.T) (addr string, stop func()) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -298,6 +300,8 @@ func stallingServer(t *testing.T) string {
 			conns = append(conns, c)
 		}
 	}()
-	t.Cleanup(func() { _ = l.Close(); <-done })
-	return l.Addr().String()
+	var once sync.Once
+	stop = func() { once.Do(func() { _ = l.Close(); <-done }) }
+	t.Cleanup(stop)
+	return l.Addr().String(), stop
 }

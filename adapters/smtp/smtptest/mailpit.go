@@ -43,11 +43,21 @@ type Mailpit struct {
 // when the mailpit binary is neither on PATH nor in $(go env GOPATH)/bin.
 func StartMailpit(t testing.TB, extra ...string) *Mailpit {
 	t.Helper()
+	return StartMailpitOn(t, "", extra...)
+}
+
+// StartMailpitOn is StartMailpit with the SMTP server on smtpAddr ("127.0.0.1:port"), for a test
+// that replaces another server on that address; "" picks a free port.
+func StartMailpitOn(t testing.TB, smtpAddr string, extra ...string) *Mailpit {
+	t.Helper()
 	bin, err := findMailpit()
 	if err != nil {
 		t.Fatalf("smtptest: %v; install it with `%s` and put $(go env GOPATH)/bin on PATH", err, Install)
 	}
-	smtpAddr, apiAddr := freeAddr(t), freeAddr(t)
+	if smtpAddr == "" {
+		smtpAddr = freeAddr(t)
+	}
+	apiAddr := freeAddr(t)
 	m := &Mailpit{SMTPAddr: smtpAddr, APIURL: "http://" + apiAddr, t: t, bin: bin}
 	m.args = append([]string{
 		"--smtp", smtpAddr, "--listen", apiAddr,
