@@ -21,7 +21,8 @@ import (
 // of the change that caused them; HandleTimer sends them through the Mailer. A request therefore
 // never waits for the mail server, and an email survives a mail server outage: it is retried with
 // backoff for about a day (emailBackoff, maxEmailAttempts), then given up with an email.failed
-// event.
+// event. Delivery is at least once: an email whose timer could not be deleted after the server
+// accepted it (a crash in between) is sent again.
 
 // actionSendEmail is the timer action that sends the email in the timer's payload.
 const actionSendEmail job.Action = "send_email"
