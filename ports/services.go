@@ -34,17 +34,22 @@ type Payments interface {
 	Refund(ctx context.Context, idempotencyKey string, amount money.Money, paymentRef string) (ref string, err error)
 }
 
-// Message is an email.
+// Message is an email to one recipient. It is plain data that encodes to JSON, so the marketplace
+// can store it as a timer's payload and send it later.
 type Message struct {
-	To      string
-	Subject string
-	Text    string
+	To      string `json:"to"`                // the recipient's address
+	ToName  string `json:"to_name,omitempty"` // the recipient's display name; may be empty or non-ASCII
+	Subject string `json:"subject"`           // may be non-ASCII
+	Text    string `json:"text"`              // the plain-text body; always set
+	HTML    string `json:"html,omitempty"`    // an HTML alternative of Text; empty: text only
 }
 
 // Mailer sends email.
 type Mailer interface {
-	// Send delivers the message or returns an error (ErrUnavailable when the server could not be
-	// reached); it does not retry.
+	// Send delivers the message, or returns an error that wraps ErrUnavailable when it could not
+	// be delivered now but may be later (the server was unreachable, timed out or answered with a
+	// temporary failure), or any other error when the server refused the message for good (then
+	// retrying it is pointless). It does not retry.
 	Send(ctx context.Context, m Message) error
 }
 

@@ -49,19 +49,43 @@ type Kit struct {
 func New(t testing.TB) *Kit { return NewSeeded(t, 1) }
 
 // NewSeeded returns a marketplace whose IDs and tokens derive from seed, so runs repeat exactly.
-func NewSeeded(t testing.TB, seed uint64) *Kit {
+func NewSeeded(t testing.TB, seed uint64) *Kit { return NewWithMailer(t, seed, nil) }
+
+// NewWithMailer returns a marketplace like NewSeeded whose emails are delivered by m (for
+// example the SMTP adapter) instead of the dev inbox alone. Kit.Mail still records every message
+// m delivered, so the helpers work as with the dev inbox; a message m fails to deliver is not
+// recorded. A nil m is the dev inbox.
+func NewWithMailer(t testing.TB, seed uint64, m ports.Mailer) *Kit {
 	k := &Kit{
 		T: t, Ctx: context.Background(), Store: memory.NewStore(), Clock: memory.NewClock(Start),
 		Payments: memory.NewPayments(), Mail: memory.NewMailer(nil), Blobs: memory.NewBlobs(),
 	}
 	k.Webhooks = memory.NewWebhookSender(k.Clock)
+	var mailer ports.Mailer = k.Mail
+	if m != nil {
+		mailer = recorded{m, k.Mail}
+	}
 	svc, err := market.New(market.Config{
-		Store: k.Store, Payments: k.Payments, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, Webhooks: k.Webhooks,
+		Store: k.Store, Payments: k.Payments, Mailer: mailer, Blobs: k.Blobs, Clock: k.Clock, Webhooks: k.Webhooks,
 		IDs: memory.NewIDs(int64(seed)), Random: rand.NewChaCha8(seedBytes(seed)), BaseURL: "http://sandbox.test",
 	})
 	require.NoError(t, err)
 	k.Service = svc
 	return k
+}
+
+// recorded delivers through a Mailer and records what it delivered in the dev inbox.
+type recorded struct {
+	ports.Mailer
+	inbox *memory.Mailer
+}
+
+// Send delivers m and records it once delivered.
+func (r recorded) Send(ctx context.Context, m ports.Message) error {
+	if err := r.Mailer.Send(ctx, m); err != nil {
+		return err
+	}
+	return r.inbox.Send(ctx, m)
 }
 
 func seedBytes(seed uint64) [32]byte {
@@ -88,10 +112,12 @@ func (r Result[T]) Must(t testing.TB) T {
 	return r.Value
 }
 
-// Account registers an account and verifies its email through the captured mail.
+// Account registers an account and verifies its email with the token of the verification email,
+// which it sends by running the due timers.
 func (k *Kit) Account(name string) market.Caller {
 	k.T.Helper()
 	a := Got(k.Service.Register(k.Ctx, market.RegisterInput{Email: strings.ToLower(name) + "@example.test", Name: name})).Must(k.T)
+	k.RunDue()
 	msg, ok := k.Mail.Last(a.Email)
 	require.True(k.T, ok, "no verification mail for %s", a.Email)
 	Got(k.Service.VerifyEmail(k.Ctx, Token(msg.Text))).Must(k.T)

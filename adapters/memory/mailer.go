@@ -11,7 +11,7 @@ import (
 )
 
 // Mailer is the dev inbox: a ports.Mailer that keeps every message it is sent and, when it has a
-// writer, prints each one there readably (the sandbox prints to the server's log). It can be told
+// writer, prints each one there readably (the text body; the HTML alternative is only noted) (the sandbox prints to the server's log). It can be told
 // to fail (FailNext). It is safe for concurrent use. Make one with NewMailer; the zero value is
 // usable and prints nothing.
 type Mailer struct {
@@ -35,8 +35,15 @@ func (m *Mailer) Send(ctx context.Context, msg ports.Message) error {
 	}
 	m.msgs = append(m.msgs, msg)
 	if m.w != nil {
+		to := msg.To
+		if msg.ToName != "" {
+			to = msg.ToName + " <" + msg.To + ">"
+		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "──── mail #%d ────\nTo:      %s\nSubject: %s\n\n%s\n", len(m.msgs), msg.To, msg.Subject, strings.TrimRight(msg.Text, "\n"))
+		fmt.Fprintf(&b, "──── mail #%d ────\nTo:      %s\nSubject: %s\n\n%s\n", len(m.msgs), to, msg.Subject, strings.TrimRight(msg.Text, "\n"))
+		if msg.HTML != "" {
+			fmt.Fprintf(&b, "(and an HTML version of %d bytes)\n", len(msg.HTML))
+		}
 		_, _ = io.WriteString(m.w, b.String()) // printing is best effort
 	}
 	return nil

@@ -421,7 +421,7 @@ func TestMailerInbox(t *testing.T) {
 	m, ctx := memory.NewMailer(&out), t.Context()
 	require.NoError(t, m.Send(ctx, ports.Message{To: "Ann@example.com", Subject: "Verify", Text: "Open https://x/verify?t=1\n"}))
 	require.NoError(t, m.Send(ctx, ports.Message{To: "bob@example.com", Subject: "Hello", Text: "hi"}))
-	require.NoError(t, m.Send(ctx, ports.Message{To: "ann@example.com", Subject: "Paid", Text: "paid"}))
+	require.NoError(t, m.Send(ctx, ports.Message{To: "ann@example.com", ToName: "Ann", Subject: "Paid", Text: "paid", HTML: "<p>paid</p>"}))
 
 	require.Len(t, m.Messages(), 3)
 	last, ok := m.Last("ANN@example.com")
@@ -433,6 +433,7 @@ func TestMailerInbox(t *testing.T) {
 	printed := out.String()
 	require.Contains(t, printed, "To:      Ann@example.com\nSubject: Verify\n\nOpen https://x/verify?t=1\n")
 	require.Contains(t, printed, "mail #3")
+	require.Contains(t, printed, "To:      Ann <ann@example.com>\nSubject: Paid\n\npaid\n(and an HTML version of 11 bytes)\n")
 
 	m.FailNext(2)
 	for range 2 {

@@ -16,6 +16,59 @@ type Account struct {
 	ConnectRef      string    `json:"connect_ref,omitempty"` // the processor's connected account
 	Admin           bool      `json:"admin"`
 	CreatedAt       time.Time `json:"created_at"`
+	// EmailOptOut is true when the account turned notification emails off (hired, delivered,
+	// dispute opened). The zero value sends them. Verification emails are always sent.
+	EmailOptOut bool `json:"email_opt_out"`
+	// VerifyTokenExpiresAt is when the pending verification token stops working.
+	VerifyTokenExpiresAt time.Time `json:"-"`
+	// VerifySends counts the verification emails sent since VerifySendsSince, for the rate limit
+	// (VerificationAllowed); VerifySentAt is when the latest was sent.
+	VerifySends      int       `json:"-"`
+	VerifySendsSince time.Time `json:"-"`
+	VerifySentAt     time.Time `json:"-"`
+}
+
+// Verification limits: a token works for VerificationTTL; at most one verification email is sent
+// per VerificationInterval and MaxVerificationsPerDay per day and account.
+const (
+	VerificationTTL        = 24 * time.Hour
+	VerificationInterval   = time.Minute
+	MaxVerificationsPerDay = 5
+)
+
+// VerificationAllowed reports whether another verification email may be sent at now under the
+// limits above.
+func (a *Account) VerificationAllowed(now time.Time) bool {
+	if !a.VerifySentAt.IsZero() && now.Before(a.VerifySentAt.Add(VerificationInterval)) {
+		return false
+	}
+	return a.verifySends(now) < MaxVerificationsPerDay
+}
+
+// SetVerification records a new verification token sent at now: its hash replaces the pending
+// one, it expires VerificationTTL later, and it counts against the limits.
+func (a *Account) SetVerification(tokenHash string, now time.Time) {
+	a.CountVerification(now)
+	a.VerifyTokenHash, a.VerifyTokenExpiresAt = tokenHash, now.Add(VerificationTTL)
+}
+
+// CountVerification records that a verification-related email was sent at now, against the
+// limits above.
+func (a *Account) CountVerification(now time.Time) {
+	if a.verifySends(now) == 0 {
+		a.VerifySends, a.VerifySendsSince = 0, now
+	}
+	a.VerifySends++
+	a.VerifySentAt = now
+}
+
+// verifySends is how many verification emails count against the daily limit at now: those of a
+// window that started less than a day ago.
+func (a *Account) verifySends(now time.Time) int {
+	if now.Sub(a.VerifySendsSince) >= 24*time.Hour {
+		return 0
+	}
+	return a.VerifySends
 }
 
 // CanPost reports whether the account may post jobs: its email is verified.

@@ -32,6 +32,7 @@ const (
 	CodeReasonRequired     Code = "REASON_REQUIRED"
 	CodeInvalidToken       Code = "INVALID_TOKEN"
 	CodeUnauthenticated    Code = "UNAUTHENTICATED"
+	CodeRateLimited        Code = "RATE_LIMITED"
 )
 
 // Sentinels for errors.Is. An *Error matches a sentinel when their codes are equal.
@@ -53,6 +54,7 @@ var (
 	ErrAlreadyExists      = &Error{Code: CodeAlreadyExists}
 	ErrReasonRequired     = &Error{Code: CodeReasonRequired}
 	ErrInvalidToken       = &Error{Code: CodeInvalidToken}
+	ErrRateLimited        = &Error{Code: CodeRateLimited}
 )
 
 // Error is a domain refusal: a stable Code, a human Message, and an optional wrapped cause.

@@ -51,7 +51,7 @@ func TestSentinelsAreDistinct(t *testing.T) {
 		errs.ErrInvalidTransition, errs.ErrInsufficientFunds, errs.ErrCurrencyMismatch,
 		errs.ErrAmountOverflow, errs.ErrEmailNotVerified, errs.ErrOnboardingRequired,
 		errs.ErrRevisionLimit, errs.ErrDeadlineNotReached, errs.ErrSplitMismatch,
-		errs.ErrProoferIneligible, errs.ErrAlreadyExists, errs.ErrReasonRequired, errs.ErrInvalidToken,
+		errs.ErrProoferIneligible, errs.ErrAlreadyExists, errs.ErrReasonRequired, errs.ErrInvalidToken, errs.ErrRateLimited,
 	}
 	for i, a := range sentinels {
 		require.NotEmpty(t, a.Code)

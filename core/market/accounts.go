@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/errs"
@@ -27,27 +30,44 @@ type RegisterInput struct {
 	Name  string
 }
 
-// Register creates an account and emails it a verification token. It refuses an invalid email
-// (INVALID_INPUT) and an email already registered (ALREADY_EXISTS).
+// Register creates an account and emails it a verification link and token (see VerifyEmail). It
+// refuses an invalid email or name (INVALID_INPUT).
+//
+// Register does not reveal whether an address is registered. For an address that already has an
+// account it answers as for a new one (a fresh, unverified account, which is not stored and whose
+// ID never works) and emails the address instead: a new verification link when that account is
+// still unverified, or a note that someone tried to register with it. Only the address's owner
+// learns that it is taken. These emails count against the verification rate limit and are
+// silently skipped over it.
+//
+// Emails are queued in the same transaction and sent by the timer loop (HandleTimer), so a mail
+// server outage neither fails nor slows Register; the email goes out once the server is back.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*account.Account, error) {
-	addr, err := mail.ParseAddress(strings.TrimSpace(in.Email))
-	if err != nil || addr.Name != "" {
-		return nil, errs.New(errs.CodeInvalidInput, "email %q is not a plain address", in.Email)
+	email, err := normalizeEmail(in.Email)
+	if err != nil {
+		return nil, err
 	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" || len(name) > 100 {
 		return nil, errs.New(errs.CodeInvalidInput, "name must be 1 to 100 characters")
 	}
-	a := &account.Account{ID: s.cfg.IDs.New("acc"), Email: strings.ToLower(addr.Address), Name: name, CreatedAt: s.now()}
-	token, err := s.newToken(a)
-	if err != nil {
-		return nil, err
-	}
+	a := &account.Account{ID: s.cfg.IDs.New("acc"), Email: email, Name: name, CreatedAt: s.now()}
 	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		prev, err := tx.Accounts().GetByEmail(ctx, email)
+		switch {
+		case err == nil:
+			return s.registeredAgain(ctx, tx, prev)
+		case !errors.Is(err, ports.ErrNotFound):
+			return err
+		}
+		token, err := s.newToken(a)
+		if err != nil {
+			return err
+		}
 		if err := tx.Accounts().Create(ctx, a); err != nil {
-			if errors.Is(err, ports.ErrConflict) {
-				return errs.New(errs.CodeAlreadyExists, "an account with this email exists")
-			}
+			return err
+		}
+		if err := s.queueVerification(ctx, tx, a, token, false); err != nil {
 			return err
 		}
 		return s.appendEvents(ctx, tx, s.event("account.registered", "", []string{a.ID}, nil))
@@ -55,61 +75,112 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*account.Acco
 	if err != nil {
 		return nil, err
 	}
-	return a, s.sendVerification(ctx, a, token)
+	return a, nil
 }
 
-// ResendVerification emails a fresh verification token, replacing the previous one.
+// registeredAgain emails the owner of an address someone registered again, within the
+// verification rate limit.
+func (s *Service) registeredAgain(ctx context.Context, tx ports.Tx, a *account.Account) error {
+	if !a.VerificationAllowed(s.now()) {
+		return nil
+	}
+	if !a.EmailVerified {
+		return s.reissueVerification(ctx, tx, a, true)
+	}
+	a.CountVerification(s.now())
+	if err := tx.Accounts().Update(ctx, a); err != nil {
+		return err
+	}
+	return s.queueEmail(ctx, tx, "registered:"+a.ID+":"+strconv.FormatInt(s.now().UnixNano(), 36), emailRegistered, a, emailData{Link: s.cfg.BaseURL})
+}
+
+// ResendVerification emails the caller a fresh verification token, replacing the previous one.
+// It refuses a verified account (CONFLICT) and, with RATE_LIMITED, more than one email per
+// account.VerificationInterval or account.MaxVerificationsPerDay per day.
 func (s *Service) ResendVerification(ctx context.Context, c Caller) error {
-	var (
-		a     *account.Account
-		token string
-	)
-	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		var err error
-		if a, err = s.caller(ctx, tx, c); err != nil {
+	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		a, err := s.caller(ctx, tx, c)
+		if err != nil {
 			return err
 		}
 		if a.EmailVerified {
 			return errs.New(errs.CodeConflict, "the email is already verified")
 		}
-		if token, err = s.newToken(a); err != nil {
-			return err
+		if !a.VerificationAllowed(s.now()) {
+			return errs.New(errs.CodeRateLimited, "at most one verification email per %s and %d per day; try again later", account.VerificationInterval, account.MaxVerificationsPerDay)
 		}
-		return tx.Accounts().Update(ctx, a)
+		return s.reissueVerification(ctx, tx, a, false)
 	})
+}
+
+// RequestVerification emails a fresh verification token to the address when it belongs to an
+// unverified account, within the rate limit of ResendVerification. It is the public resend path,
+// for a human who lost the email and has no credentials: it answers the same (nil) whether or not
+// the address is registered, verified or rate limited, so it cannot be used to learn which
+// addresses have accounts. Only a malformed address is refused (INVALID_INPUT).
+func (s *Service) RequestVerification(ctx context.Context, email string) error {
+	addr, err := normalizeEmail(email)
 	if err != nil {
 		return err
 	}
-	return s.sendVerification(ctx, a, token)
+	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		a, err := tx.Accounts().GetByEmail(ctx, addr)
+		if errors.Is(err, ports.ErrNotFound) {
+			return nil
+		}
+		if err != nil || a.EmailVerified || !a.VerificationAllowed(s.now()) {
+			return err
+		}
+		return s.reissueVerification(ctx, tx, a, false)
+	})
 }
 
-// newToken sets a fresh verification token on a and returns it. The token is the account ID and a
-// random secret; only the secret's hash is stored.
+// reissueVerification gives a stored account a new verification token and queues its email.
+func (s *Service) reissueVerification(ctx context.Context, tx ports.Tx, a *account.Account, again bool) error {
+	token, err := s.newToken(a)
+	if err != nil {
+		return err
+	}
+	if err := tx.Accounts().Update(ctx, a); err != nil {
+		return err
+	}
+	return s.queueVerification(ctx, tx, a, token, again)
+}
+
+// newToken sets a fresh verification token on a and returns it. The token is the account ID, a
+// dot and 32 random bytes in unpadded base64url; only the SHA-256 of the random part is stored,
+// and it expires after account.VerificationTTL.
 func (s *Service) newToken(a *account.Account) (string, error) {
-	secret := make([]byte, 24)
+	secret := make([]byte, 32)
 	if _, err := io.ReadFull(s.cfg.Random, secret); err != nil {
 		return "", fmt.Errorf("market: reading randomness: %w", err)
 	}
 	enc := base64.RawURLEncoding.EncodeToString(secret)
-	a.VerifyTokenHash = hashHex(enc)
+	a.SetVerification(hashHex(enc), s.now())
 	return a.ID + "." + enc, nil
 }
 
-func (s *Service) sendVerification(ctx context.Context, a *account.Account, token string) error {
-	err := s.cfg.Mailer.Send(ctx, ports.Message{
-		To:      a.Email,
-		Subject: "Verify your AgentGigs email",
-		Text: "Hello " + a.Name + ",\n\nconfirm this address to post and apply on AgentGigs.\n\n" +
-			"Token: " + token + "\nLink:  " + s.cfg.BaseURL + "/verify-email?token=" + token + "\n",
-	})
-	if err != nil {
-		return errs.Wrap(errs.CodeConflict, err, "the account was created but the verification email could not be sent; ask to resend")
+// queueVerification queues the verification email carrying token, in tx.
+func (s *Service) queueVerification(ctx context.Context, tx ports.Tx, a *account.Account, token string, again bool) error {
+	d := emailData{
+		Link:  s.cfg.BaseURL + "/verify-email?token=" + url.QueryEscape(token),
+		Token: token, ExpiresAt: formatTime(a.VerifyTokenExpiresAt), Again: again,
 	}
-	return nil
+	return s.queueEmail(ctx, tx, "verify:"+a.ID+":"+a.VerifyTokenHash[:16], emailVerify, a, d)
 }
 
-// VerifyEmail marks the token's account verified. A wrong, used or malformed token is refused with
-// INVALID_TOKEN.
+// normalizeEmail checks that s is a plain address and returns it trimmed and lowercased.
+func normalizeEmail(s string) (string, error) {
+	addr, err := mail.ParseAddress(strings.TrimSpace(s))
+	if err != nil || addr.Name != "" {
+		return "", errs.New(errs.CodeInvalidInput, "email %q is not a plain address", s)
+	}
+	return strings.ToLower(addr.Address), nil
+}
+
+// VerifyEmail marks the token's account verified. The token works once and until it expires
+// (account.VerificationTTL after it was sent), and only the latest one sent works; a wrong,
+// used, replaced, expired or malformed token is refused with INVALID_TOKEN.
 func (s *Service) VerifyEmail(ctx context.Context, token string) (*account.Account, error) {
 	id, secret, ok := strings.Cut(token, ".")
 	if !ok || id == "" || secret == "" {
@@ -128,13 +199,29 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (*account.Accou
 		if a.VerifyTokenHash == "" || subtle.ConstantTimeCompare([]byte(a.VerifyTokenHash), []byte(hashHex(secret))) != 1 {
 			return errs.New(errs.CodeInvalidToken, "unknown verification token")
 		}
-		a.EmailVerified, a.VerifyTokenHash = true, ""
+		if !s.now().Before(a.VerifyTokenExpiresAt) {
+			return errs.New(errs.CodeInvalidToken, "the verification token expired; ask for a new one")
+		}
+		a.EmailVerified, a.VerifyTokenHash, a.VerifyTokenExpiresAt = true, "", time.Time{}
 		if err := tx.Accounts().Update(ctx, a); err != nil {
 			return err
 		}
 		return s.appendEvents(ctx, tx, s.event("account.email_verified", "", []string{a.ID}, nil))
 	})
 	return a, err
+}
+
+// SetEmailNotifications turns the caller's notification emails (hired, delivered, dispute
+// opened) on or off. They are on for a new account. Verification emails are sent regardless.
+func (s *Service) SetEmailNotifications(ctx context.Context, c Caller, on bool) error {
+	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		a, err := s.caller(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		a.EmailOptOut = !on
+		return tx.Accounts().Update(ctx, a)
+	})
 }
 
 // Account returns the caller's own account.

@@ -324,6 +324,9 @@ func (x *exec) finish(from job.State) error {
 	if err := x.s.appendEvents(x.ctx, x.tx, es...); err != nil {
 		return err
 	}
+	if err := x.s.notify(x.ctx, x.tx, j, es); err != nil {
+		return err
+	}
 	if x.role == job.RoleAdmin {
 		if err := x.tx.Audit().Append(x.ctx, event.Audit{ActorID: x.acct.ID, Action: string(x.t.Action), JobID: j.ID, Reason: x.cmd.Reason, At: x.now}); err != nil {
 			return err

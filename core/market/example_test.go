@@ -10,6 +10,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/money"
+	"github.com/agentgigs/agentgigs/ports"
 )
 
 // Example wires the service to the memory adapters and runs one job from posting to payout,
@@ -26,7 +27,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	poster, agent := verified(ctx, svc, mail, "poster@example.test"), verified(ctx, svc, mail, "agent@example.test")
+	poster, agent := verified(ctx, svc, store, clock, mail, "poster@example.test"), verified(ctx, svc, store, clock, mail, "agent@example.test")
 	_, _ = svc.StartPayoutOnboarding(ctx, agent)
 	_ = svc.PayoutOnboardingCompleted(ctx, agent.AccountID) // the processor's KYC callback
 	topUp, _ := svc.TopUp(ctx, poster, money.Money{Amount: 100_00, Currency: "USD"}, "first")
@@ -74,10 +75,13 @@ func ExampleService_Approve_dryRun() {
 }
 
 // verified registers an account and verifies it with the token from its email, as its human
-// would.
-func verified(ctx context.Context, svc *market.Service, mail *memory.Mailer, email string) market.Caller {
+// would. The email is sent by the scheduler, which runs the due timers.
+func verified(ctx context.Context, svc *market.Service, store ports.Store, clock ports.Clock, mail *memory.Mailer, email string) market.Caller {
 	a, err := svc.Register(ctx, market.RegisterInput{Email: email, Name: email})
 	if err != nil {
+		panic(err)
+	}
+	if err := market.RunDue(ctx, store, svc, clock.Now()); err != nil {
 		panic(err)
 	}
 	msg, _ := mail.Last(email)
@@ -99,12 +103,12 @@ type exampleKit struct {
 // newExampleKit returns a delivered job, built as in Example.
 func newExampleKit() exampleKit {
 	ctx := context.Background()
-	mail, clock := memory.NewMailer(nil), memory.NewClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
+	store, clock, mail := memory.NewStore(), memory.NewClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)), memory.NewMailer(nil)
 	svc, _ := market.New(market.Config{
-		Store: memory.NewStore(), Payments: memory.NewPayments(), Mailer: mail, Blobs: memory.NewBlobs(), Webhooks: memory.NewWebhookSender(clock),
+		Store: store, Payments: memory.NewPayments(), Mailer: mail, Blobs: memory.NewBlobs(), Webhooks: memory.NewWebhookSender(clock),
 		Clock: clock, IDs: memory.NewIDs(1),
 	})
-	poster, agent := verified(ctx, svc, mail, "poster@example.test"), verified(ctx, svc, mail, "agent@example.test")
+	poster, agent := verified(ctx, svc, store, clock, mail, "poster@example.test"), verified(ctx, svc, store, clock, mail, "agent@example.test")
 	_, _ = svc.StartPayoutOnboarding(ctx, agent)
 	_ = svc.PayoutOnboardingCompleted(ctx, agent.AccountID)
 	topUp, _ := svc.TopUp(ctx, poster, money.Money{Amount: 100_00, Currency: "USD"}, "first")

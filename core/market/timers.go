@@ -35,6 +35,8 @@ func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
 		return s.autoProof(ctx, t)
 	case actionWebhook:
 		return s.deliverWebhook(ctx, t)
+	case actionSendEmail:
+		return s.sendEmail(ctx, t)
 	case actionCancelIntent:
 		return s.retryOnFailure(ctx, t, s.cfg.Payments.CancelPaymentIntent(ctx, t.Ref))
 	}

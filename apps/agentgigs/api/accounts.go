@@ -43,6 +43,11 @@ type (
 		*apikey.Key
 		Secret string `json:"secret" doc:"the key itself: send it as Authorization: Bearer <secret>. Shown only once."`
 	}
+	notificationsIn struct {
+		Body struct {
+			Enabled bool `json:"enabled" doc:"false stops the notification emails; verification emails are always sent"`
+		}
+	}
 	accountOut struct {
 		Body *account.Account
 	}
@@ -131,6 +136,32 @@ func (s *Server) registerAccounts() {
 		out := &registerOut{}
 		out.Body.Status, out.Body.Message = "verification_sent", "a fresh token is on its way"
 		return out, nil
+	})
+	op(s, huma.Operation{
+		OperationID: "request-verification", Method: http.MethodPost, Path: "/api/auth/request-verification", Tags: []string{"Accounts"}, Metadata: public,
+		DefaultStatus: http.StatusAccepted, Summary: "Email a fresh verification token to an address, without an API key",
+		Description: "The answer is the same whether or not the address is registered. Limited to one email a minute and five a day per account.",
+	}, func(ctx context.Context, in *registerIn) (*registerOut, error) {
+		if err := s.cfg.Service.RequestVerification(ctx, in.Body.Email); err != nil {
+			return nil, err
+		}
+		out := &registerOut{}
+		out.Body.Status, out.Body.Message = "verification_sent", "if the address is registered and unverified, a fresh token is on its way"
+		return out, nil
+	})
+	op(s, huma.Operation{
+		OperationID: "set-email-notifications", Method: http.MethodPut, Path: "/api/me/email-notifications", Tags: []string{"Accounts"},
+		Summary: "Turn the notification emails (hired, delivered, dispute opened) on or off",
+	}, func(ctx context.Context, in *notificationsIn) (*accountOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.cfg.Service.SetEmailNotifications(ctx, c, in.Body.Enabled); err != nil {
+			return nil, err
+		}
+		a, err := s.cfg.Service.Account(ctx, c)
+		return &accountOut{Body: a}, err
 	})
 	op(s, huma.Operation{
 		OperationID: "get-me", Method: http.MethodGet, Path: "/api/me", Tags: []string{"Accounts"}, Summary: "The caller's account",

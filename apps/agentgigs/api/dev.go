@@ -60,6 +60,11 @@ func (s *Server) registerDev() {
 		OperationID: "dev-inbox", Method: http.MethodGet, Path: "/api/dev/inbox", Tags: tags, Metadata: public,
 		Summary: "Sandbox only: the emails the server sent, newest first",
 	}, func(ctx context.Context, in *inboxIn) (*inboxOut, error) {
+		// Deliver queued mail first, so a message is here as soon as the request that sent it
+		// returned, without waiting for the timer loop.
+		if err := market.RunDue(ctx, sb.Store, s.cfg.Service, sb.Clock.Now()); err != nil {
+			return nil, err
+		}
 		msgs := sb.Inbox.Messages()
 		out := &inboxOut{Body: []inboxMessage{}}
 		for i := len(msgs) - 1; i >= 0; i-- {

@@ -73,7 +73,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		h.Set("RateLimit", "limit="+strconv.Itoa(s.limiter.limit)+", remaining="+strconv.Itoa(max(0, remaining))+", reset="+strconv.Itoa(secs))
 		if remaining < 0 {
 			h.Set("Retry-After", strconv.Itoa(secs))
-			writeProblem(w, r, newProblem(codeRateLimited, "at most "+strconv.Itoa(s.limiter.limit)+" requests per minute; retry after "+strconv.Itoa(secs)+" s"))
+			writeProblem(w, r, newProblem(errs.CodeRateLimited, "at most "+strconv.Itoa(s.limiter.limit)+" requests per minute; retry after "+strconv.Itoa(secs)+" s"))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -33,7 +33,6 @@ func (p *Problem) ContentType(string) string { return "application/problem+json"
 
 // Codes the HTTP layer adds to the core's.
 const (
-	codeRateLimited     errs.Code = "RATE_LIMITED"
 	codeIdempotencyBusy errs.Code = "IDEMPOTENCY_KEY_IN_USE"
 	codeIdempotencyUsed errs.Code = "IDEMPOTENCY_KEY_REUSED"
 	codeTooLarge        errs.Code = "TOO_LARGE"
@@ -69,7 +68,7 @@ var codes = map[errs.Code]codeInfo{
 	errs.CodeReasonRequired:     {http.StatusUnprocessableEntity, "A reason is required"},
 	errs.CodeInvalidToken:       {http.StatusBadRequest, "The token is not valid"},
 	errs.CodeUnauthenticated:    {http.StatusUnauthorized, "Missing or invalid API key"},
-	codeRateLimited:             {http.StatusTooManyRequests, "Rate limit exceeded"},
+	errs.CodeRateLimited:        {http.StatusTooManyRequests, "Rate limit exceeded"},
 	codeIdempotencyBusy:         {http.StatusConflict, "A request with this Idempotency-Key is still running"},
 	codeIdempotencyUsed:         {http.StatusUnprocessableEntity, "The Idempotency-Key was used with another request"},
 	codeTooLarge:                {http.StatusRequestEntityTooLarge, "The request body is too large"},
@@ -91,7 +90,7 @@ var statusCodes = map[int]errs.Code{
 	http.StatusUnauthorized:          errs.CodeUnauthenticated,
 	http.StatusForbidden:             errs.CodeForbidden,
 	http.StatusConflict:              errs.CodeConflict,
-	http.StatusTooManyRequests:       codeRateLimited,
+	http.StatusTooManyRequests:       errs.CodeRateLimited,
 	http.StatusServiceUnavailable:    codeUnavailable,
 }
 
