@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,8 +44,9 @@ func (m *metrics) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		route := r.Pattern
+		matched := &matchedRoute{}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), matchedRouteKey{}, matched)))
+		route := matched.pattern
 		if route == "" {
 			route = "unmatched"
 		}
@@ -107,6 +109,19 @@ func (m *metrics) write(w io.Writer) {
 		fmt.Fprintf(w, "agentgigs_http_request_duration_seconds_bucket{route=%q,le=\"+Inf\"} %d\n", r, h.n)
 		fmt.Fprintf(w, "agentgigs_http_request_duration_seconds_sum{route=%q} %g\n", r, h.sum)
 		fmt.Fprintf(w, "agentgigs_http_request_duration_seconds_count{route=%q} %d\n", r, h.n)
+	}
+}
+
+// matchedRoute carries the pattern the mux matched back out to the metrics, since the mux sets
+// it on the request it was given, which the middleware in between replaced.
+type matchedRoute struct{ pattern string }
+
+type matchedRouteKey struct{}
+
+// recordRoute notes the pattern r matched for the metrics.
+func recordRoute(r *http.Request) {
+	if m, ok := r.Context().Value(matchedRouteKey{}).(*matchedRoute); ok {
+		m.pattern = r.Pattern
 	}
 }
 

@@ -172,6 +172,7 @@ func unmatchedAsProblems(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
+			recordRoute(r)
 			return
 		}
 		rec := &unmatched{header: http.Header{}}
