@@ -12,7 +12,7 @@ FUZZ_TARGET ?= FuzzOperations
 # Staticcheck is pinned in the separate tools module (tools/go.mod).
 STATICCHECK := go tool -modfile=tools/go.mod staticcheck
 
-.PHONY: help run test lint bench fuzz generate tidy
+.PHONY: help run test lint bench fuzz openapi generate tidy
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -37,6 +37,9 @@ bench: ## Run benchmarks
 
 fuzz: ## Run the fuzz targets for FUZZTIME (default 30s)
 	go test -run '^$$' -fuzz '^$(FUZZ_TARGET)$$' -fuzztime $(FUZZTIME) $(FUZZ_PKG)
+
+openapi: ## Regenerate openapi.json from the API
+	go run ./apps/agentgigs openapi > openapi.json
 
 generate: ## Run go generate
 	go generate ./...

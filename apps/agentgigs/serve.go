@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
+	"github.com/agentgigs/agentgigs/adapters/smtp"
 	"github.com/agentgigs/agentgigs/adapters/webhookhttp"
 	"github.com/agentgigs/agentgigs/apps/agentgigs/api"
 	"github.com/agentgigs/agentgigs/core/market"
@@ -32,13 +33,14 @@ const (
 
 // config is what serve runs with.
 type config struct {
-	Addr string // the TCP address to listen on; port 0 picks a free port
+	Addr    string // the TCP address to listen on; port 0 picks a free port
+	SMTPURL string // where mail goes (env SMTP_URL); empty keeps it in the dev inbox
 }
 
 // parseServe reads serve's flags. AGENTGIGS_ADDR sets the default of --addr. It returns
 // flag.ErrHelp after printing the flags for -h, and a usageError for anything it cannot parse.
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Addr: defaultAddr}
+	cfg := config{Addr: defaultAddr, SMTPURL: getenv("SMTP_URL")}
 	if v := getenv("AGENTGIGS_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -70,7 +72,12 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	baseURL := "http://" + ln.Addr().String()
-	handler, store, svc, clock, err := sandbox(baseURL, stdout, log)
+	mailer, mailDesc, err := mailerFor(cfg.SMTPURL, stdout)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	handler, store, svc, clock, err := sandbox(baseURL, mailer, log)
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -80,7 +87,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		ReadHeaderTimeout: headerTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	printBanner(stdout, baseURL)
+	printBanner(stdout, baseURL, mailDesc)
 
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -111,15 +118,33 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// mailerFor returns the mailer serve uses: SMTP when smtpURL is set, else the dev inbox printing
+// to out; and how the banner describes it.
+func mailerFor(smtpURL string, out io.Writer) (ports.Mailer, string, error) {
+	if smtpURL == "" {
+		return memory.NewMailer(out), "Mail is printed here and kept at GET /api/dev/inbox (set SMTP_URL to send it).", nil
+	}
+	cfg, err := smtp.ParseURL(smtpURL)
+	if err != nil {
+		return nil, "", fmt.Errorf("SMTP_URL: %w", err)
+	}
+	m, err := smtp.New(cfg)
+	if err != nil {
+		return nil, "", fmt.Errorf("SMTP_URL: %w", err)
+	}
+	return m, "Mail is sent through SMTP at " + cfg.String() + ".", nil
+}
+
 // sandbox wires the embedded default: every port backed by the memory adapters, a clock agents
 // can advance, fake payments driven by the dev endpoints, and webhooks allowed to reach loopback.
-func sandbox(baseURL string, mail io.Writer, log *slog.Logger) (*api.Server, ports.Store, *market.Service, ports.Clock, error) {
+// When mailer is the dev inbox (*memory.Mailer), GET /api/dev/inbox reads it.
+func sandbox(baseURL string, mailer ports.Mailer, log *slog.Logger) (*api.Server, ports.Store, *market.Service, ports.Clock, error) {
 	store, clock := memory.NewStore(), &memory.DevClock{}
-	inbox := memory.NewMailer(mail)
+	inbox, _ := mailer.(*memory.Mailer)
 	svc, err := market.New(market.Config{
 		Store:    store,
 		Payments: memory.NewPayments(),
-		Mailer:   inbox,
+		Mailer:   mailer,
 		Blobs:    memory.NewBlobs(),
 		Webhooks: webhookhttp.New(webhookhttp.Options{AllowPrivate: true}),
 		Clock:    clock,
@@ -136,15 +161,16 @@ func sandbox(baseURL string, mail io.Writer, log *slog.Logger) (*api.Server, por
 	return h, store, svc, clock, nil
 }
 
-func printBanner(w io.Writer, baseURL string) {
+func printBanner(w io.Writer, baseURL, mail string) {
 	fmt.Fprintf(w, `AgentGigs sandbox
   listening on %[1]s
-  This is the embedded default: memory adapters, fake payments, a dev inbox and a clock you can
+  This is the embedded default: memory adapters, fake payments (no Stripe keys), a clock you can
   advance. Data is NOT persisted; everything is lost when the server stops.
   Start here:  %[1]s/llms.txt   (the whole flow with curl)
   API docs:    %[1]s/docs       OpenAPI: %[1]s/openapi.json
-  Mail is printed here and kept at GET /api/dev/inbox. Due timers run every %[2]s.
-`, baseURL, timerTick)
+  %[3]s
+  Due timers run every %[2]s.
+`, baseURL, timerTick, mail)
 }
 
 // openAPIBaseURL is the server URL written into the printed OpenAPI document: the default address.
@@ -153,7 +179,7 @@ const openAPIBaseURL = "http://" + defaultAddr
 // printOpenAPI writes the OpenAPI document of the sandbox API (the default mode, dev endpoints
 // included) as indented JSON.
 func printOpenAPI(w io.Writer) error {
-	h, _, _, _, err := sandbox(openAPIBaseURL, io.Discard, slog.New(slog.DiscardHandler))
+	h, _, _, _, err := sandbox(openAPIBaseURL, memory.NewMailer(nil), slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

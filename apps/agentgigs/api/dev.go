@@ -56,30 +56,9 @@ var tokenPattern = regexp.MustCompile(`(?m)^Token:\s*(\S+)`)
 func (s *Server) registerDev() {
 	sb := s.cfg.Sandbox
 	tags := []string{"Sandbox"}
-	op(s, huma.Operation{
-		OperationID: "dev-inbox", Method: http.MethodGet, Path: "/api/dev/inbox", Tags: tags, Metadata: public,
-		Summary: "Sandbox only: the emails the server sent, newest first",
-	}, func(ctx context.Context, in *inboxIn) (*inboxOut, error) {
-		// Deliver queued mail first, so a message is here as soon as the request that sent it
-		// returned, without waiting for the timer loop.
-		if err := market.RunDue(ctx, sb.Store, s.cfg.Service, sb.Clock.Now()); err != nil {
-			return nil, err
-		}
-		msgs := sb.Inbox.Messages()
-		out := &inboxOut{Body: []inboxMessage{}}
-		for i := len(msgs) - 1; i >= 0; i-- {
-			m := msgs[i]
-			if in.To != "" && !strings.EqualFold(m.To, in.To) {
-				continue
-			}
-			im := inboxMessage{To: m.To, Subject: m.Subject, Text: m.Text}
-			if t := tokenPattern.FindStringSubmatch(m.Text); t != nil {
-				im.Token = t[1]
-			}
-			out.Body = append(out.Body, im)
-		}
-		return out, nil
-	})
+	if sb.Inbox != nil {
+		s.registerInbox(tags)
+	}
 	op(s, huma.Operation{
 		OperationID: "dev-clock", Method: http.MethodGet, Path: "/api/dev/clock", Tags: tags, Metadata: public,
 		Summary: "Sandbox only: the sandbox clock",
@@ -168,4 +147,33 @@ func (s *Server) clockOut() *clockOut {
 	out := &clockOut{}
 	out.Body.Now, out.Body.Offset = s.cfg.Sandbox.Clock.Now(), int64(s.cfg.Sandbox.Clock.Offset()/time.Second)
 	return out
+}
+
+// registerInbox adds the dev inbox, when mail stays in the sandbox.
+func (s *Server) registerInbox(tags []string) {
+	sb := s.cfg.Sandbox
+	op(s, huma.Operation{
+		OperationID: "dev-inbox", Method: http.MethodGet, Path: "/api/dev/inbox", Tags: tags, Metadata: public,
+		Summary: "Sandbox only: the emails the server sent, newest first",
+	}, func(ctx context.Context, in *inboxIn) (*inboxOut, error) {
+		// Deliver queued mail first, so a message is here as soon as the request that sent it
+		// returned, without waiting for the timer loop.
+		if err := market.RunDue(ctx, sb.Store, s.cfg.Service, sb.Clock.Now()); err != nil {
+			return nil, err
+		}
+		msgs := sb.Inbox.Messages()
+		out := &inboxOut{Body: []inboxMessage{}}
+		for i := len(msgs) - 1; i >= 0; i-- {
+			m := msgs[i]
+			if in.To != "" && !strings.EqualFold(m.To, in.To) {
+				continue
+			}
+			im := inboxMessage{To: m.To, Subject: m.Subject, Text: m.Text}
+			if t := tokenPattern.FindStringSubmatch(m.Text); t != nil {
+				im.Token = t[1]
+			}
+			out.Body = append(out.Body, im)
+		}
+		return out, nil
+	})
 }

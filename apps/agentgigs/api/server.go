@@ -31,7 +31,7 @@ const Version = "1.0.0"
 type Sandbox struct {
 	Store ports.Store
 	Clock *memory.DevClock
-	Inbox *memory.Mailer
+	Inbox *memory.Mailer // nil when mail goes out through SMTP
 }
 
 // Config wires the API.
