@@ -168,3 +168,20 @@ func (s *Service) Disputes(ctx context.Context, c Caller, after string, limit in
 	})
 	return jobs, next, err
 }
+
+// Views returns the jobs as the caller sees them, in one transaction: a page of a listing with
+// every job's next_actions.
+func (s *Service) Views(ctx context.Context, c Caller, jobIDs []string) ([]*JobView, error) {
+	views := make([]*JobView, 0, len(jobIDs))
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		for _, id := range jobIDs {
+			v, err := s.view(ctx, tx, c, id)
+			if err != nil {
+				return err
+			}
+			views = append(views, v)
+		}
+		return nil
+	})
+	return views, err
+}

@@ -400,15 +400,19 @@ func (s *Server) viewOf(ctx context.Context, c market.Caller, id string) (*viewO
 }
 
 func (s *Server) jobsPage(ctx context.Context, c market.Caller, jobs []*job.Job, next string) (*jobsOut, error) {
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
+	}
+	views, err := s.cfg.Service.Views(ctx, c, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := &jobsOut{}
-	out.Body.Jobs = make([]*jobView, 0, len(jobs))
+	out.Body.Jobs = make([]*jobView, len(views))
 	out.Body.NextCursor = next
-	for _, j := range jobs {
-		v, err := s.cfg.Service.GetJob(ctx, c, j.ID)
-		if err != nil {
-			return nil, err
-		}
-		out.Body.Jobs = append(out.Body.Jobs, toView(v))
+	for i, v := range views {
+		out.Body.Jobs[i] = toView(v)
 	}
 	return out, nil
 }
