@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
+	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/payout"
@@ -46,4 +47,32 @@ func TestPayoutSettledAfterItsAttemptFailed(t *testing.T) {
 		require.Empty(t, k.Payments.Transfers(), "no transfer attempt after the settlement")
 		k.CheckInvariants()
 	}
+}
+
+// Webhooks arrive in any order: the return of a top-up reported before its success marks it
+// returned without crediting the wallet, and the late success is refused.
+func TestTopUpReturnedBeforeItSucceeded(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	pat := k.Account("Pat")
+	tu := testkit.Got(k.Service.TopUp(k.Ctx, pat, testkit.USDAmount(50_00), "k")).Must(t)
+
+	require.NoError(t, k.Service.TopUpReturned(k.Ctx, tu.ID))
+	require.NoError(t, k.Service.TopUpReturned(k.Ctx, tu.ID), "idempotent")
+	require.ErrorIs(t, k.Service.TopUpSucceeded(k.Ctx, tu.ID), errs.ErrInvalidTransition)
+	require.ErrorIs(t, k.Service.TopUpFailed(k.Ctx, tu.ID), errs.ErrInvalidTransition)
+	require.Zero(t, k.Balance(ledger.Wallet(pat.AccountID)))
+	require.Zero(t, k.Balance(ledger.ExternalStripe))
+	require.Equal(t, 1, countOf(k.EventTypes(), "topup.returned"))
+	k.CheckInvariants()
+}
+
+func countOf(xs []string, x string) int {
+	n := 0
+	for _, y := range xs {
+		if y == x {
+			n++
+		}
+	}
+	return n
 }
