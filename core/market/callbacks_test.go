@@ -8,6 +8,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/core/errs"
+	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/payout"
@@ -75,4 +76,25 @@ func countOf(xs []string, x string) int {
 		}
 	}
 	return n
+}
+
+// A failed card payment may still be retried by the customer (Stripe keeps the payment intent
+// open); once the job reopens, the payment is cancelled so that a late success cannot take money.
+func TestFundingFailedCancelsTheCardPayment(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster, agent := k.Account("Pat"), k.Agent("Ada")
+	j := k.Post(poster, 20_00)
+	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
+	out := testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundCard, false)).Must(t)
+
+	testkit.Got(k.Service.FundingFailed(k.Ctx, j.ID, out.Job.PaymentRef)).Must(t)
+	k.RunDue()
+	require.Equal(t, job.Open, k.Job(j.ID).State)
+	intents := k.Payments.Intents()
+	require.Len(t, intents, 1)
+	require.True(t, intents[0].Cancelled)
+	_, err := k.Service.ConfirmFunding(k.Ctx, j.ID, out.Job.PaymentRef)
+	require.ErrorIs(t, err, errs.ErrInvalidTransition)
+	k.CheckInvariants()
 }
