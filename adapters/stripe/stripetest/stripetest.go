@@ -42,7 +42,7 @@ func Binary() (string, error) {
 	}
 	var dirs []string
 	if out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n") // GOBIN may be empty
 		if len(lines) == 2 {
 			if gobin := strings.TrimSpace(lines[0]); gobin != "" {
 				dirs = append(dirs, gobin)
@@ -52,7 +52,9 @@ func Binary() (string, error) {
 			}
 		}
 	}
-	dirs = append(dirs, filepath.Join(build.Default.GOPATH, "bin"))
+	if d := filepath.Join(build.Default.GOPATH, "bin"); !slices.Contains(dirs, d) {
+		dirs = append(dirs, d)
+	}
 	for _, d := range dirs {
 		p := filepath.Join(d, "stripe-mock")
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
