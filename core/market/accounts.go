@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -371,21 +372,23 @@ func (s *Service) TopUp(ctx context.Context, c Caller, amount money.Money, idemp
 // TopUpSucceeded is the processor callback for a settled top-up: the wallet is credited. It is
 // idempotent.
 func (s *Service) TopUpSucceeded(ctx context.Context, topUpID string) error {
-	return s.settleTopUp(ctx, topUpID, payout.TopUpPending, payout.TopUpSucceeded)
+	return s.settleTopUp(ctx, topUpID, payout.TopUpSucceeded, payout.TopUpPending)
 }
 
 // TopUpFailed is the processor callback for a failed top-up: nothing is credited.
 func (s *Service) TopUpFailed(ctx context.Context, topUpID string) error {
-	return s.settleTopUp(ctx, topUpID, payout.TopUpPending, payout.TopUpFailed)
+	return s.settleTopUp(ctx, topUpID, payout.TopUpFailed, payout.TopUpPending)
 }
 
 // TopUpReturned is the processor callback for a top-up returned after it succeeded: the wallet is
-// debited by what it still holds, up to the amount; the event reports any unrecovered rest.
+// debited by what it still holds, up to the amount; the event reports any unrecovered rest. It is
+// idempotent. A return reported before the success (webhooks arrive in any order) marks a pending
+// top-up returned without crediting it, so the late success is refused.
 func (s *Service) TopUpReturned(ctx context.Context, topUpID string) error {
-	return s.settleTopUp(ctx, topUpID, payout.TopUpSucceeded, payout.TopUpReturned)
+	return s.settleTopUp(ctx, topUpID, payout.TopUpReturned, payout.TopUpSucceeded, payout.TopUpPending)
 }
 
-func (s *Service) settleTopUp(ctx context.Context, id string, from, to payout.TopUpStatus) error {
+func (s *Service) settleTopUp(ctx context.Context, id string, to payout.TopUpStatus, from ...payout.TopUpStatus) error {
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		t, err := tx.TopUps().Get(ctx, id)
 		if err != nil {
@@ -394,9 +397,10 @@ func (s *Service) settleTopUp(ctx context.Context, id string, from, to payout.To
 		if t.Status == to {
 			return nil
 		}
-		if t.Status != from {
-			return errs.New(errs.CodeInvalidTransition, "top-up is %s, not %s", t.Status, from)
+		if !slices.Contains(from, t.Status) {
+			return errs.New(errs.CodeInvalidTransition, "top-up is %s, not %s", t.Status, from[0])
 		}
+		credited := t.Status == payout.TopUpSucceeded
 		t.Status = to
 		data := map[string]string{"topup_id": t.ID, "amount": t.Amount.String()}
 		wallet := ledger.Wallet(t.AccountID)
@@ -405,15 +409,19 @@ func (s *Service) settleTopUp(ctx context.Context, id string, from, to payout.To
 		case payout.TopUpSucceeded:
 			tr = append(tr, ledger.Transfer{From: ledger.ExternalStripe, To: wallet, Amount: t.Amount, Memo: "top-up " + t.ID})
 		case payout.TopUpReturned:
+			var owed int64 // what the wallet was credited
+			if credited {
+				owed = t.Amount.Amount
+			}
 			have, err := tx.Ledger().Balance(ctx, wallet, t.Amount.Currency)
 			if err != nil {
 				return err
 			}
-			take := min(have, t.Amount.Amount)
+			take := min(have, owed)
 			if take > 0 {
 				tr = append(tr, ledger.Transfer{From: wallet, To: ledger.ExternalStripe, Amount: money.Money{Amount: take, Currency: t.Amount.Currency}, Memo: "returned top-up " + t.ID})
 			}
-			data["unrecovered"] = money.Money{Amount: t.Amount.Amount - take, Currency: t.Amount.Currency}.String()
+			data["unrecovered"] = money.Money{Amount: owed - take, Currency: t.Amount.Currency}.String()
 		}
 		if err := s.post(ctx, tx, "", tr...); err != nil {
 			return err

@@ -27,6 +27,11 @@ func (x *exec) prepare() error {
 			return errs.New(errs.CodeConflict, "payment %s is not the job's current payment", cmd.PaymentRef)
 		}
 		if x.t.Action == job.ActFailFunding {
+			// A failed attempt leaves the payment open to another; cancel it so that a late
+			// success cannot take money for a job that no longer waits for it.
+			if err := x.cancelCardPayment(); err != nil {
+				return err
+			}
 			return x.unhire()
 		}
 	case job.ActLapseFunding:

@@ -129,7 +129,9 @@ func (s *Service) attemptPayout(ctx context.Context, t ports.Timer) error {
 }
 
 // PayoutSettled is the processor callback for a paid transfer: the payable balance leaves the
-// platform. It is idempotent.
+// platform. It is idempotent. The processor's report is authoritative: a payout whose last attempt
+// counted as failed (its answer was lost, say to a timeout, though the transfer was made) or that
+// is stuck is settled too, and its scheduled retry then does nothing.
 func (s *Service) PayoutSettled(ctx context.Context, payoutID string) error {
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		p, err := tx.Payouts().Get(ctx, payoutID)
@@ -139,10 +141,10 @@ func (s *Service) PayoutSettled(ctx context.Context, payoutID string) error {
 		if p.Status == payout.Paid {
 			return nil
 		}
-		if p.Status != payout.Submitted {
+		if p.Status != payout.Submitted && p.Status != payout.Failed && p.Status != payout.Stuck {
 			return errs.New(errs.CodeInvalidTransition, "payout %s is %s, not submitted", p.ID, p.Status)
 		}
-		p.Status, p.PaidAt = payout.Paid, s.now()
+		p.Status, p.PaidAt, p.LastError = payout.Paid, s.now(), ""
 		if err := s.post(ctx, tx, p.JobID, ledger.Transfer{From: ledger.Payable(p.Recipient), To: ledger.ExternalStripe, Amount: p.Amount, Memo: "payout " + p.ID}); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"errors"
 	"net/url"
 	"sync"
 	"testing"
@@ -13,8 +14,11 @@ import (
 
 // Payments runs the conformance suite of ports.Payments: every method returns a non-empty
 // reference (or URL), a repeated idempotency key returns the first call's reference (also when the
-// repeats race), different keys make different references, and cancelling a payment twice is
-// fine. Keys are fresh on every run.
+// repeats race), different keys make different references, a key reused with other parameters is
+// refused with ports.ErrConflict, cancelling a payment twice is fine, amounts are accepted in
+// zero-decimal (JPY) and two-decimal (USD) currencies alike, and an amount that is not positive
+// or has no valid currency is refused with an error that is not ports.ErrUnavailable (retrying
+// cannot fix it). Keys are fresh on every run.
 func Payments(t *testing.T, newPayments func(t *testing.T) ports.Payments) {
 	amount := money.Money{Amount: 1234, Currency: "USD"}
 
@@ -98,5 +102,56 @@ func Payments(t *testing.T, newPayments func(t *testing.T) ports.Payments) {
 		keyed(t, func(key string) (string, error) {
 			return p.Refund(ctx, key, money.Money{Amount: 100, Currency: "USD"}, pi)
 		})
+	})
+	// Every keyed operation, on a payment intent and a connected account made for the run.
+	type keyedOp struct {
+		name string
+		call func(key string, amount money.Money) (string, error)
+	}
+	keyedOps := func(t *testing.T, p ports.Payments) []keyedOp {
+		ctx, n := t.Context(), nonce()
+		dest := must(p.CreateConnectedAccount(ctx, "acc_"+n, "conformance-"+n+"@example.com"))(t)
+		pi := must(p.CreatePaymentIntent(ctx, "conformance-"+n+"-pi", amount, "job_"+n))(t)
+		return []keyedOp{
+			{"PaymentIntent", func(key string, m money.Money) (string, error) { return p.CreatePaymentIntent(ctx, key, m, "job_"+n) }},
+			{"TopUp", func(key string, m money.Money) (string, error) { return p.CreateTopUp(ctx, key, m, "acc_"+n) }},
+			{"Transfer", func(key string, m money.Money) (string, error) { return p.Transfer(ctx, key, m, dest) }},
+			{"Refund", func(key string, m money.Money) (string, error) { return p.Refund(ctx, key, m, pi) }},
+		}
+	}
+
+	t.Run("KeyReusedWithOtherParameters", func(t *testing.T) {
+		t.Parallel()
+		p := newPayments(t)
+		for _, op := range keyedOps(t, p) {
+			key := "conformance-" + nonce()
+			ref := must(op.call(key, amount))(t)
+			_, err := op.call(key, money.Money{Amount: amount.Amount + 1, Currency: amount.Currency})
+			require.ErrorIs(t, err, ports.ErrConflict, "%s: a key reused with another amount", op.name)
+			require.Equal(t, ref, must(op.call(key, amount))(t), "%s: the first call still stands", op.name)
+		}
+	})
+
+	t.Run("Currencies", func(t *testing.T) {
+		t.Parallel()
+		p := newPayments(t)
+		for _, op := range keyedOps(t, p) {
+			for _, m := range []money.Money{{Amount: 500, Currency: "JPY"}, {Amount: 1999, Currency: "USD"}, {Amount: 1, Currency: "EUR"}} {
+				require.NotEmpty(t, must(op.call("conformance-"+nonce(), m))(t), "%s of %d %s", op.name, m.Amount, m.Currency)
+			}
+		}
+	})
+
+	t.Run("InvalidAmount", func(t *testing.T) {
+		t.Parallel()
+		p := newPayments(t)
+		for _, op := range keyedOps(t, p) {
+			for _, m := range []money.Money{{Amount: 0, Currency: "USD"}, {Amount: -100, Currency: "USD"}, {Amount: 100, Currency: ""}, {Amount: 100, Currency: "usd dollars"}} {
+				ref, err := op.call("conformance-"+nonce(), m)
+				require.Error(t, err, "%s of %d %q", op.name, m.Amount, m.Currency)
+				require.Empty(t, ref)
+				require.False(t, errors.Is(err, ports.ErrUnavailable), "%s of %d %q: a refusal is not retryable: %v", op.name, m.Amount, m.Currency, err)
+			}
+		}
 	})
 }

@@ -1,0 +1,28 @@
+// Package stripe is the Stripe Connect adapter of ports.Payments (stripe-go v76) and the
+// translator of Stripe webhooks into the marketplace's processor callbacks.
+//
+// Money passes through unchanged: money.Money.Amount and Stripe's amount are both in the
+// currency's minor unit (cents for USD, yen for the zero-decimal JPY), so no factor is applied in
+// either direction. Currency codes are sent in lower case.
+//
+// The money flows are Stripe's "separate charges and transfers":
+//
+//   - payout onboarding is an Express connected account with the transfers capability requested,
+//     completed by the human through an account link (account_onboarding);
+//   - a job funded by card is a PaymentIntent on the platform with transfer_group and metadata
+//     job_id set to the job;
+//   - a wallet top-up is a us_bank_account (ACH) PaymentIntent with metadata account_id and
+//     kind=topup;
+//   - a payout is a Transfer to the agent's connected account under the core's idempotency key;
+//   - a refund is a (possibly partial) Refund of the job's PaymentIntent.
+//
+// Stripe errors are translated at the boundary and no stripe-go type crosses it: a network
+// failure, a rate limit or a Stripe server error wraps ports.ErrUnavailable (retry with the same
+// idempotency key); a reused idempotency key with other parameters wraps ports.ErrConflict; an
+// unknown object wraps ports.ErrNotFound; anything else is an *Error carrying Stripe's message,
+// which retrying will not change.
+//
+// The asynchronous outcomes arrive as webhooks: Translate verifies and translates one, and
+// NewWebhookHandler serves both webhook endpoints (platform and Connect) and calls the
+// marketplace's processor callbacks (Callbacks, which *market.Service satisfies).
+package stripe
