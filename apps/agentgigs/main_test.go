@@ -26,13 +26,16 @@ func noEnv(string) string { return "" }
 
 // startServer runs `agentgigs serve --addr 127.0.0.1:0` as main would, reads the address from the
 // banner, and stops the server (requiring a clean shutdown) when the test ends.
-func startServer(t *testing.T) string {
+func startServer(t *testing.T) string { return startServerEnv(t, noEnv) }
+
+// startServerEnv is startServer with an environment.
+func startServerEnv(t *testing.T, getenv func(string) string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	out, stdout := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, noEnv, stdout, io.Discard)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, stdout, io.Discard)
 		_ = stdout.Close()
 	}()
 

@@ -12,13 +12,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/agentgigs/agentgigs/adapters/memory"
-	"github.com/agentgigs/agentgigs/adapters/smtp"
-	"github.com/agentgigs/agentgigs/adapters/webhookhttp"
-	"github.com/agentgigs/agentgigs/apps/agentgigs/api"
-	"github.com/agentgigs/agentgigs/core/market"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // defaultAddr is where serve listens when neither --addr nor AGENTGIGS_ADDR says otherwise.
@@ -35,12 +28,24 @@ const (
 type config struct {
 	Addr    string // the TCP address to listen on; port 0 picks a free port
 	SMTPURL string // where mail goes (env SMTP_URL); empty keeps it in the dev inbox
+	Stripe  stripeConfig
+}
+
+// stripeConfig holds the Stripe settings (env STRIPE_*); without a secret key payments are fake.
+type stripeConfig struct {
+	SecretKey            string // STRIPE_SECRET_KEY
+	WebhookSecret        string // STRIPE_WEBHOOK_SECRET: the platform endpoint's signing secret
+	ConnectWebhookSecret string // STRIPE_CONNECT_WEBHOOK_SECRET: the Connect endpoint's
+	APIBase              string // STRIPE_API_BASE: another API URL, e.g. stripe-mock's
 }
 
 // parseServe reads serve's flags. AGENTGIGS_ADDR sets the default of --addr. It returns
 // flag.ErrHelp after printing the flags for -h, and a usageError for anything it cannot parse.
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Addr: defaultAddr, SMTPURL: getenv("SMTP_URL")}
+	cfg := config{Addr: defaultAddr, SMTPURL: getenv("SMTP_URL"), Stripe: stripeConfig{
+		SecretKey: getenv("STRIPE_SECRET_KEY"), WebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
+		ConnectWebhookSecret: getenv("STRIPE_CONNECT_WEBHOOK_SECRET"), APIBase: getenv("STRIPE_API_BASE"),
+	}}
 	if v := getenv("AGENTGIGS_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -72,26 +77,21 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	baseURL := "http://" + ln.Addr().String()
-	mailer, mailDesc, err := mailerFor(cfg.SMTPURL, stdout)
-	if err != nil {
-		_ = ln.Close()
-		return err
-	}
-	handler, store, svc, clock, err := sandbox(baseURL, mailer, log)
+	a, err := build(cfg, baseURL, stdout, log)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: headerTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	printBanner(stdout, baseURL, mailDesc)
+	printBanner(stdout, baseURL, a.Notes)
 
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { runTimers(loopCtx, store, svc, clock, timerTick, log) })
+	wg.Go(func() { runTimers(loopCtx, a.Store, a.Service, a.Clock, timerTick, log) })
 	defer func() {
 		stopLoop()
 		wg.Wait()
@@ -118,59 +118,16 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// mailerFor returns the mailer serve uses: SMTP when smtpURL is set, else the dev inbox printing
-// to out; and how the banner describes it.
-func mailerFor(smtpURL string, out io.Writer) (ports.Mailer, string, error) {
-	if smtpURL == "" {
-		return memory.NewMailer(out), "Mail is printed here and kept at GET /api/dev/inbox (set SMTP_URL to send it).", nil
-	}
-	cfg, err := smtp.ParseURL(smtpURL)
-	if err != nil {
-		return nil, "", fmt.Errorf("SMTP_URL: %w", err)
-	}
-	m, err := smtp.New(cfg)
-	if err != nil {
-		return nil, "", fmt.Errorf("SMTP_URL: %w", err)
-	}
-	return m, "Mail is sent through SMTP at " + cfg.String() + ".", nil
-}
-
-// sandbox wires the embedded default: every port backed by the memory adapters, a clock agents
-// can advance, fake payments driven by the dev endpoints, and webhooks allowed to reach loopback.
-// When mailer is the dev inbox (*memory.Mailer), GET /api/dev/inbox reads it.
-func sandbox(baseURL string, mailer ports.Mailer, log *slog.Logger) (*api.Server, ports.Store, *market.Service, ports.Clock, error) {
-	store, clock := memory.NewStore(), &memory.DevClock{}
-	inbox, _ := mailer.(*memory.Mailer)
-	svc, err := market.New(market.Config{
-		Store:    store,
-		Payments: memory.NewPayments(),
-		Mailer:   mailer,
-		Blobs:    memory.NewBlobs(),
-		Webhooks: webhookhttp.New(webhookhttp.Options{AllowPrivate: true}),
-		Clock:    clock,
-		IDs:      memory.NewIDs(time.Now().UnixNano()),
-		BaseURL:  baseURL,
-	})
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	h := api.New(api.Config{
-		Service: svc, BaseURL: baseURL, Log: log,
-		Sandbox: &api.Sandbox{Store: store, Clock: clock, Inbox: inbox},
-	})
-	return h, store, svc, clock, nil
-}
-
-func printBanner(w io.Writer, baseURL, mail string) {
+func printBanner(w io.Writer, baseURL string, notes []string) {
 	fmt.Fprintf(w, `AgentGigs sandbox
   listening on %[1]s
-  This is the embedded default: memory adapters, fake payments (no Stripe keys), a clock you can
-  advance. Data is NOT persisted; everything is lost when the server stops.
   Start here:  %[1]s/llms.txt   (the whole flow with curl)
   API docs:    %[1]s/docs       OpenAPI: %[1]s/openapi.json
-  %[3]s
-  Due timers run every %[2]s.
-`, baseURL, timerTick, mail)
+`, baseURL)
+	for _, n := range notes {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
+	fmt.Fprintf(w, "  Due timers run every %s.\n", timerTick)
 }
 
 // openAPIBaseURL is the server URL written into the printed OpenAPI document: the default address.
@@ -179,11 +136,11 @@ const openAPIBaseURL = "http://" + defaultAddr
 // printOpenAPI writes the OpenAPI document of the sandbox API (the default mode, dev endpoints
 // included) as indented JSON.
 func printOpenAPI(w io.Writer) error {
-	h, _, _, _, err := sandbox(openAPIBaseURL, memory.NewMailer(nil), slog.New(slog.DiscardHandler))
+	a, err := build(config{}, openAPIBaseURL, io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	doc, err := json.MarshalIndent(h.OpenAPI(), "", "  ")
+	doc, err := json.MarshalIndent(a.API.OpenAPI(), "", "  ")
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,9 @@ func (s *Server) registerDev() {
 		}
 		return s.clockOut(), nil
 	})
+	if !sb.FakePayments {
+		return // a real processor reports these outcomes itself
+	}
 	op(s, huma.Operation{
 		OperationID: "dev-complete-payout-onboarding", Method: http.MethodPost, Path: "/api/dev/payout-onboarding/complete", Tags: tags,
 		Summary: "Sandbox only: finish the caller's payout onboarding as if the human completed KYC",

@@ -38,7 +38,7 @@ func newSandbox(t *testing.T, rateLimit int) *sandboxAPI {
 		Clock:    clock, IDs: memory.NewIDs(time.Now().UnixNano()), BaseURL: "http://sandbox.test",
 	})
 	require.NoError(t, err)
-	s := New(Config{Service: svc, BaseURL: "http://sandbox.test", RateLimit: rateLimit, Sandbox: &Sandbox{Store: store, Clock: clock, Inbox: inbox}})
+	s := New(Config{Service: svc, BaseURL: "http://sandbox.test", RateLimit: rateLimit, Sandbox: &Sandbox{Store: store, Clock: clock, Inbox: inbox, FakePayments: true}})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return &sandboxAPI{t: t, URL: srv.URL, Server: s, Svc: svc, Store: store, Clock: clock, Inbox: inbox}

@@ -32,6 +32,8 @@ type Sandbox struct {
 	Store ports.Store
 	Clock *memory.DevClock
 	Inbox *memory.Mailer // nil when mail goes out through SMTP
+	// FakePayments enables the endpoints that report the fake processor's outcomes.
+	FakePayments bool
 }
 
 // Config wires the API.
