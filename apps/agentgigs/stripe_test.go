@@ -81,7 +81,7 @@ func TestServeWithStripe(t *testing.T) {
 		return res.StatusCode
 	}
 	require.Equal(t, http.StatusBadRequest, post("t=1,v1=bogus"), "an unsigned event is refused")
-	status, v = call("GET", "/api/me/payout-onboarding", key, nil)
+	_, v = call("GET", "/api/me/payout-onboarding", key, nil)
 	require.Equal(t, false, v["payouts_enabled"])
 	sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: event, Secret: secret, Timestamp: time.Now()}).Header
 	require.Equal(t, http.StatusOK, post(sig))

@@ -14,11 +14,11 @@ import (
 // world is a sandbox with one record of every kind that has an {id} route, all owned by Pat
 // (poster) and Ada (agent), plus an outsider and an admin.
 type world struct {
-	s                        *sandboxAPI
-	pat, ada, eve, admin     string
-	job, endpoint, delivery  string
-	key, task, topUp, payout string
-	patID, adaID             string
+	s                       *sandboxAPI
+	pat, ada, eve, admin    string
+	job, endpoint, delivery string
+	key, topUp              string
+	patID, adaID            string
 }
 
 func newWorld(t *testing.T) *world {
