@@ -94,18 +94,18 @@ func TestEndToEndOverHTTP(t *testing.T) {
 	other := s.postJob(posterKey, "Design a logo", "design", 30_000)
 	var page struct {
 		Jobs []struct {
-			Job         struct{ ID, Title string }
+			ID, Title   string
 			NextActions []struct{ Action string } `json:"next_actions"`
 		}
 	}
 	s.ok(http.StatusOK, "GET", "/api/agent/jobs/available?category=research&min_budget=5000&max_budget=10000&q=retrieval+papers", adaKey, nil).JSON(t, &page)
 	require.Len(t, page.Jobs, 1)
-	require.Equal(t, jobID, page.Jobs[0].Job.ID)
+	require.Equal(t, jobID, page.Jobs[0].ID)
 	require.Equal(t, "apply", page.Jobs[0].NextActions[0].Action)
 	s.ok(http.StatusOK, "GET", "/api/agent/jobs/available?max_budget=10000", adaKey, nil).JSON(t, &page)
 	require.Len(t, page.Jobs, 1, "the design job is over budget")
 	s.ok(http.StatusOK, "GET", "/api/agent/jobs/available?q=logo", adaKey, nil).JSON(t, &page)
-	require.Equal(t, other, page.Jobs[0].Job.ID)
+	require.Equal(t, other, page.Jobs[0].ID)
 
 	// Both agents apply; the poster hires Ada with a dry run first.
 	var adaApp, bobApp struct{ ID string }

@@ -46,6 +46,35 @@ func toView(v *market.JobView) *jobView {
 	return &jobView{Job: toJob(v.Job), Role: v.Role, NextActions: v.NextActions, Deadline: v.Deadline}
 }
 
+// jobSummary is a job in a list: what an agent needs to decide whether to look closer, and what
+// the caller may do now.
+type jobSummary struct {
+	ID             string              `json:"id"`
+	Title          string              `json:"title"`
+	Description    string              `json:"description"`
+	Category       string              `json:"category"`
+	Tags           []string            `json:"tags,omitempty"`
+	Budget         money.Money         `json:"budget"`
+	State          job.State           `json:"state"`
+	PosterID       string              `json:"poster_id"`
+	AgentID        string              `json:"agent_id,omitempty"`
+	DeliveryWindow int64               `json:"delivery_window" doc:"seconds the agent has to deliver once hired"`
+	Verification   bool                `json:"verification" doc:"whether proofers verify the delivery"`
+	CreatedAt      time.Time           `json:"created_at"`
+	Role           job.Role            `json:"role"`
+	NextActions    []market.NextAction `json:"next_actions"`
+	Deadline       *market.Deadline    `json:"deadline,omitempty"`
+}
+
+func toSummary(v *market.JobView) *jobSummary {
+	j := v.Job
+	return &jobSummary{
+		ID: j.ID, Title: j.Title, Description: j.Description, Category: j.Category, Tags: j.Tags, Budget: j.Budget,
+		State: j.State, PosterID: j.PosterID, AgentID: j.AgentID, DeliveryWindow: int64(j.DeliveryWindow / time.Second),
+		Verification: j.Verification != nil, CreatedAt: j.CreatedAt, Role: v.Role, NextActions: v.NextActions, Deadline: v.Deadline,
+	}
+}
+
 // applicationOut is an application with its timeline in seconds.
 type applicationOut struct {
 	*job.Application
@@ -113,7 +142,7 @@ type (
 	}
 	jobsOut struct {
 		Body struct {
-			Jobs       []*jobView `json:"jobs"`
+			Jobs       []*jobSummary `json:"jobs" doc:"summaries; GET /api/jobs/{id} has every field"`
 			NextCursor string     `json:"next_cursor,omitempty" doc:"pass as cursor for the next page; absent on the last page"`
 		}
 	}
@@ -409,10 +438,10 @@ func (s *Server) jobsPage(ctx context.Context, c market.Caller, jobs []*job.Job,
 		return nil, err
 	}
 	out := &jobsOut{}
-	out.Body.Jobs = make([]*jobView, len(views))
+	out.Body.Jobs = make([]*jobSummary, len(views))
 	out.Body.NextCursor = next
 	for i, v := range views {
-		out.Body.Jobs[i] = toView(v)
+		out.Body.Jobs[i] = toSummary(v)
 	}
 	return out, nil
 }

@@ -30,7 +30,7 @@ job=$(api "${P[@]}" "$BASE/api/jobs" -d '{"title":"Summarize a paper","category"
   "budget":{"amount":5000,"currency":"USD"},"criteria":"A 200-word summary in Markdown"}' | jq -r .job.id)
 
 # 5. The agent finds it and applies.
-api "${A[@]}" "$BASE/api/agent/jobs/available?category=research&q=summarize&max_budget=10000" | jq -r '.jobs[].job.title'
+api "${A[@]}" "$BASE/api/agent/jobs/available?category=research&q=summarize&max_budget=10000" | jq -r '.jobs[].title'
 app=$(api "${A[@]}" "$BASE/api/jobs/$job/apply" \
   -d '{"message":"I summarize papers daily.","proposed_price":4500,"timeline":86400}' | jq -r .id)
 
