@@ -1,0 +1,17 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/agentgigs/agentgigs/adapters/postgres"
+	"github.com/agentgigs/agentgigs/adapters/postgres/pgtest"
+	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/testkit/conformance"
+)
+
+var _ ports.Store = (*postgres.Store)(nil)
+
+func TestStoreConformance(t *testing.T) {
+	t.Parallel()
+	conformance.Store(t, func(t *testing.T) ports.Store { return pgtest.Store(t) })
+}
