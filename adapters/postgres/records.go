@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,7 +61,7 @@ func (r *accountsRepo) get(ctx context.Context, op, sql, key, kind string) (*acc
 	t := (*tx)(r)
 	a, err := scanAccount(t.tx.QueryRow(ctx, sql, key))
 	if err != nil {
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, notFound(kind, key)
 		}
 		return nil, t.fail(op, err)
@@ -133,7 +134,7 @@ func (r *appsRepo) Get(ctx context.Context, id string) (*job.Application, error)
 	t := (*tx)(r)
 	a, err := scanApp(t.tx.QueryRow(ctx, `SELECT `+appCols+` FROM applications WHERE id = $1 FOR UPDATE`, id))
 	if err != nil {
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, notFound("application", id)
 		}
 		return nil, t.fail("Applications.Get", err)
@@ -218,7 +219,7 @@ func (r *payoutsRepo) Get(ctx context.Context, id string) (*payout.Payout, error
 	t := (*tx)(r)
 	p, err := scanPayout(t.tx.QueryRow(ctx, `SELECT `+payoutCols+` FROM payouts WHERE id = $1 FOR UPDATE`, id))
 	if err != nil {
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, notFound("payout", id)
 		}
 		return nil, t.fail("Payouts.Get", err)
@@ -302,7 +303,7 @@ func (r *topUpsRepo) Get(ctx context.Context, id string) (*payout.TopUp, error) 
 	t := (*tx)(r)
 	u, err := scanTopUp(t.tx.QueryRow(ctx, `SELECT `+topUpCols+` FROM topups WHERE id = $1 FOR UPDATE`, id))
 	if err != nil {
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, notFound("top-up", id)
 		}
 		return nil, t.fail("TopUps.Get", err)
@@ -375,7 +376,7 @@ func (r *tasksRepo) Get(ctx context.Context, id string) (*proof.Task, error) {
 	t := (*tx)(r)
 	k, err := scanTask(t.tx.QueryRow(ctx, `SELECT `+taskCols+` FROM tasks WHERE id = $1 FOR UPDATE`, id))
 	if err != nil {
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, notFound("task", id)
 		}
 		return nil, t.fail("Tasks.Get", err)
