@@ -5,16 +5,19 @@
 // # Transactions and locking
 //
 // WithinTx runs fn in one READ COMMITTED transaction in which every record read through the Tx is
-// locked (SELECT ... FOR UPDATE) until the transaction ends, so concurrent transactions that
-// touch the same job, payout or balance run one after the other and each sees what the previous
-// one committed. A transaction that PostgreSQL aborts as a deadlock (40P01) or serialization
-// failure (40001), or whose connection is lost before it commits, is rolled back and fn runs
-// again, up to MaxAttempts times in all; fn must therefore not leave effects outside the
-// transaction that a second run would repeat. Two reads are not locked: Jobs.List, which is a
-// consistent snapshot (a job read through it and then updated is still protected by the version
-// check of Jobs.Update), and the append-only logs, whose rows never change. Timers.Due locks the
-// timers it returns and skips those another transaction holds (FOR UPDATE SKIP LOCKED), so two
-// replicas polling at once do not both take a timer while either holds it.
+// locked until the transaction ends, so concurrent transactions that touch the same job, payout,
+// task, application, top-up or balance run one after the other and each sees what the previous one
+// committed: those reads are SELECT ... FOR UPDATE. Accounts are read FOR SHARE, so the many
+// transactions that read their caller's account do not queue behind each other, while an update
+// still waits for them. A transaction that PostgreSQL aborts as a deadlock (40P01) or
+// serialization failure (40001), or whose connection is lost before it commits, is rolled back and
+// fn runs again, up to MaxAttempts times in all; fn must therefore not leave effects outside the
+// transaction that a second run would repeat. Some reads take no lock: Jobs.List and
+// Ledger.Balances, which are consistent snapshots (a job read through List and then updated is
+// still protected by the version check of Jobs.Update), and reviews and the append-only logs,
+// whose rows never change. Timers.Due locks the timers it returns and skips those another
+// transaction holds (FOR UPDATE SKIP LOCKED), so replicas polling at once do not both take a timer
+// while either holds it.
 //
 // # Errors
 //
