@@ -138,8 +138,9 @@ func MigrateDown(ctx context.Context, pool *pgxpool.Pool, steps int) error {
 }
 
 // MigrationStatus returns every embedded migration, oldest first, with whether it is applied. A
-// version recorded in the database but not embedded (a newer binary migrated the schema) is an
-// error.
+// version recorded in the database but not embedded (a newer build migrated the schema) is an
+// error. Like Migrate it takes the advisory lock, and it creates the (empty) migrations table when
+// the schema has none.
 func MigrationStatus(ctx context.Context, pool *pgxpool.Pool) ([]Migration, error) {
 	var out []Migration
 	err := withMigrationLock(ctx, pool, func(_ *pgx.Conn, all []Migration) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,7 +40,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: connecting: %w", ports.ErrUnavailable)
+		return nil, fmt.Errorf("postgres: connecting (%s): %w", redact(err), ports.ErrUnavailable)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
@@ -165,6 +166,8 @@ const (
 	codeAdminShutdown        = "57P01"
 	codeCrashShutdown        = "57P02"
 	codeCannotConnectNow     = "57P03"
+	classConnection          = "08" // connection exception
+	classResources           = "53" // insufficient resources: too many connections, out of memory or disk
 )
 
 // translate turns a driver error into a *dbError. connLost tells whether the connection the
@@ -190,7 +193,7 @@ func translate(op string, err error, connLost bool) *dbError {
 		case pe.Code == codeSerializationFailure, pe.Code == codeDeadlockDetected:
 			de.kinds, de.retry = []error{ports.ErrConflict}, true
 		case pe.Code == codeAdminShutdown, pe.Code == codeCrashShutdown, pe.Code == codeCannotConnectNow,
-			len(pe.Code) == 5 && pe.Code[:2] == "08": // connection exception
+			strings.HasPrefix(pe.Code, classConnection), strings.HasPrefix(pe.Code, classResources):
 			de.kinds, de.retry = []error{ports.ErrUnavailable}, true
 		}
 	case errors.Is(err, pgx.ErrTxCommitRollback):
