@@ -82,6 +82,9 @@ func NewPool(t testing.TB, schema string, maxConns int32) *pgxpool.Pool {
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
+	// The server's connections are shared by every test (and every package tested at once):
+	// give idle ones back quickly, so that a test holding many pools holds few connections.
+	cfg.MaxConnIdleTime, cfg.HealthCheckPeriod = 500*time.Millisecond, 250*time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
