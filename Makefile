@@ -12,7 +12,7 @@ FUZZ_TARGET ?= FuzzOperations
 # Staticcheck is pinned in the separate tools module (tools/go.mod).
 STATICCHECK := go tool -modfile=tools/go.mod staticcheck
 
-.PHONY: help run test lint bench fuzz openapi generate tidy
+.PHONY: help run test lint bench bench-pg fuzz openapi generate tidy
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -34,6 +34,9 @@ lint: ## gofmt, go vet and pinned staticcheck
 
 bench: ## Run benchmarks
 	go test -run '^$$' -bench . -benchmem ./...
+
+bench-pg: ## Compare the PostgreSQL adapter with pgbench on the test database
+	bash scripts/bench-pg.sh
 
 fuzz: ## Run the fuzz targets for FUZZTIME (default 30s)
 	go test -run '^$$' -fuzz '^$(FUZZ_TARGET)$$' -fuzztime $(FUZZTIME) $(FUZZ_PKG)

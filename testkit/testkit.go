@@ -1,8 +1,8 @@
 // Package testkit is the whole marketplace in memory for Go tests: New gives a running
 // market.Service over the memory adapters with an advanceable clock, fake payments that complete
 // on request, captured mail and recorded events, plus helpers that do the human steps
-// (verification, onboarding, funding) in one line. Its subpackage conformance holds the suites
-// every adapter must pass.
+// (verification, onboarding, funding) in one line. NewWith runs the same marketplace over another
+// store, such as PostgreSQL. Its subpackage conformance holds the suites every adapter must pass.
 package testkit
 
 import (
@@ -32,12 +32,12 @@ const USD money.Currency = "USD"
 // USDAmount returns amount minor units of USD.
 func USDAmount(amount int64) money.Money { return money.Money{Amount: amount, Currency: USD} }
 
-// Kit is a running in-memory marketplace. Its fields are the live adapters, for inspection.
+// Kit is a running marketplace. Its fields are the live adapters, for inspection.
 type Kit struct {
 	T        testing.TB
 	Ctx      context.Context
 	Service  *market.Service
-	Store    *memory.Store
+	Store    ports.Store // a *memory.Store unless Options.Store gave another
 	Clock    *memory.Clock
 	Payments *memory.Payments
 	Mail     *memory.Mailer
@@ -45,29 +45,45 @@ type Kit struct {
 	Webhooks *memory.WebhookSender
 }
 
-// New returns a marketplace with seed 1. Use NewSeeded for another seed.
-func New(t testing.TB) *Kit { return NewSeeded(t, 1) }
+// New returns an in-memory marketplace with seed 1. Use NewSeeded for another seed.
+func New(t testing.TB) *Kit { return NewWith(t, Options{Seed: 1}) }
 
-// NewSeeded returns a marketplace whose IDs and tokens derive from seed, so runs repeat exactly.
-func NewSeeded(t testing.TB, seed uint64) *Kit { return NewWithMailer(t, seed, nil) }
+// NewSeeded returns an in-memory marketplace whose IDs and tokens derive from seed, so runs
+// repeat exactly.
+func NewSeeded(t testing.TB, seed uint64) *Kit { return NewWith(t, Options{Seed: seed}) }
 
-// NewWithMailer returns a marketplace like NewSeeded whose emails are delivered by m (for
-// example the SMTP adapter) instead of the dev inbox alone. Kit.Mail still records every message
-// m delivered, so the helpers work as with the dev inbox; a message m fails to deliver is not
-// recorded. A nil m is the dev inbox.
-func NewWithMailer(t testing.TB, seed uint64, m ports.Mailer) *Kit {
+// Options configure NewWith.
+type Options struct {
+	// Store is the store the marketplace runs on; nil means a new memory store. It must be empty
+	// (or hold only what this Kit wrote), since the Kit's IDs start afresh.
+	Store ports.Store
+	// Seed seeds the IDs and verification tokens, so runs repeat exactly.
+	Seed uint64
+	// Mailer delivers the emails (for example the SMTP adapter); nil means the dev inbox alone.
+	// Kit.Mail records every message delivered either way, so the helpers work the same; a
+	// message the Mailer fails to deliver is not recorded.
+	Mailer ports.Mailer
+}
+
+// NewWith returns a marketplace over o.Store, with the memory adapters for everything else (fake
+// clock, payments, mail and blobs).
+func NewWith(t testing.TB, o Options) *Kit {
+	store := o.Store
+	if store == nil {
+		store = memory.NewStore()
+	}
 	k := &Kit{
-		T: t, Ctx: context.Background(), Store: memory.NewStore(), Clock: memory.NewClock(Start),
+		T: t, Ctx: context.Background(), Store: store, Clock: memory.NewClock(Start),
 		Payments: memory.NewPayments(), Mail: memory.NewMailer(nil), Blobs: memory.NewBlobs(),
 	}
 	k.Webhooks = memory.NewWebhookSender(k.Clock)
 	var mailer ports.Mailer = k.Mail
-	if m != nil {
-		mailer = recorded{m, k.Mail}
+	if o.Mailer != nil {
+		mailer = recorded{o.Mailer, k.Mail}
 	}
 	svc, err := market.New(market.Config{
 		Store: k.Store, Payments: k.Payments, Mailer: mailer, Blobs: k.Blobs, Clock: k.Clock, Webhooks: k.Webhooks,
-		IDs: memory.NewIDs(int64(seed)), Random: rand.NewChaCha8(seedBytes(seed)), BaseURL: "http://sandbox.test",
+		IDs: memory.NewIDs(int64(o.Seed)), Random: rand.NewChaCha8(seedBytes(o.Seed)), BaseURL: "http://sandbox.test",
 	})
 	require.NoError(t, err)
 	k.Service = svc

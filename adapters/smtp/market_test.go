@@ -49,7 +49,7 @@ func emailTimers(t *testing.T, k *testkit.Kit) []ports.Timer {
 func TestRegistrationEmailArrivesAndVerifies(t *testing.T) {
 	t.Parallel()
 	mp := smtptest.StartMailpit(t)
-	k := testkit.NewWithMailer(t, 1, newMailer(t, mp.URL("")))
+	k := testkit.NewWith(t, testkit.Options{Seed: 1, Mailer: newMailer(t, mp.URL(""))})
 
 	a := register(t, k, "zoe@example.test", "Zoë Ølstad")
 	require.Empty(t, mp.Messages(t), "nothing is sent inside the request")
@@ -79,7 +79,7 @@ func TestRegistrationEmailArrivesAndVerifies(t *testing.T) {
 func TestMailServerDownDelaysButDoesNotLoseTheEmail(t *testing.T) {
 	t.Parallel()
 	mp := smtptest.StartMailpit(t)
-	k := testkit.NewWithMailer(t, 1, newMailer(t, mp.URL("&timeout=2s")))
+	k := testkit.NewWith(t, testkit.Options{Seed: 1, Mailer: newMailer(t, mp.URL("&timeout=2s"))})
 	mp.Stop()
 
 	a := register(t, k, "pat@example.test", "Pat")
@@ -98,7 +98,7 @@ func TestMailServerDownDelaysButDoesNotLoseTheEmail(t *testing.T) {
 func TestSlowMailServerDoesNotBlockRequests(t *testing.T) {
 	t.Parallel()
 	addr, stop := stallingServer(t)
-	k := testkit.NewWithMailer(t, 1, newMailer(t, "smtp://"+addr+"?tls=none&from=no-reply@agentgigs.test&timeout=300ms"))
+	k := testkit.NewWith(t, testkit.Options{Seed: 1, Mailer: newMailer(t, "smtp://"+addr+"?tls=none&from=no-reply@agentgigs.test&timeout=300ms")})
 
 	a := register(t, k, "pat@example.test", "Pat")
 	start := time.Now()

@@ -390,7 +390,7 @@ func (r *rejecting) Send(context.Context, ports.Message) error {
 func TestRejectedEmailIsNotRetried(t *testing.T) {
 	t.Parallel()
 	r := &rejecting{}
-	k := testkit.NewWithMailer(t, 1, r)
+	k := testkit.NewWith(t, testkit.Options{Seed: 1, Mailer: r})
 	register(k, "Pat")
 	k.Advance(48 * time.Hour)
 	require.Equal(t, 1, r.calls)

@@ -82,7 +82,10 @@ func storeWebhooks(t *testing.T, s ports.Store) {
 		require.ErrorIs(t, tx.Webhooks().UpdateEndpoint(ctx, e), ports.ErrNotFound)
 	})
 
-	var ids []string
+	var (
+		ids   []string
+		first *webhook.Delivery
+	)
 	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
 		for i := range 5 {
 			d := &webhook.Delivery{
@@ -91,8 +94,11 @@ func storeWebhooks(t *testing.T, s ports.Store) {
 			}
 			require.NoError(t, tx.Webhooks().CreateDelivery(ctx, d))
 			ids = append(ids, d.ID)
+			if first == nil {
+				first = d
+			}
 		}
-		require.ErrorIs(t, tx.Webhooks().CreateDelivery(ctx, &webhook.Delivery{ID: ids[0]}), ports.ErrConflict)
+		require.ErrorIs(t, tx.Webhooks().CreateDelivery(ctx, first), ports.ErrConflict)
 	})
 	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
 		page := must(tx.Webhooks().ListDeliveries(ctx, e1.ID, "", 2))(t)

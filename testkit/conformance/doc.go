@@ -15,6 +15,10 @@
 // with microsecond precision, nil slices and maps where a record has none, and non-empty ones
 // otherwise; an adapter must return what it was given in that form (times in UTC, nil for empty).
 //
+// Marketplace is the suite of the whole core over a store: the marketplace service's end-to-end
+// lifecycle scenarios, run on kits (testkit.NewWith) built over the store under test, so the
+// memory store and a database store run the same lifecycles unchanged.
+//
 // The suites for remote services (Payments, Mailer) use fresh idempotency keys and recipient
 // addresses on every run, so they can run against a sandbox account that keeps its history.
 package conformance

@@ -24,9 +24,9 @@ import (
 
 // Store runs the conformance suite of ports.Store: transactions (commit, rollback on error and on
 // panic, across every repository), not-found and uniqueness outcomes, job versions, copy
-// semantics, job listing, the ledger's balance rules, the event and audit logs, timers, API keys,
-// webhook endpoints and deliveries, idempotency records, and
-// concurrent read-modify-write transactions. newStore must return an empty store.
+// semantics, every field of every keyed record surviving a write, job listing, the ledger's
+// balance rules, the event and audit logs, timers, API keys, webhook endpoints and deliveries,
+// idempotency records, and concurrent read-modify-write transactions. newStore must return an empty store.
 func Store(t *testing.T, newStore func(t *testing.T) ports.Store) {
 	t.Run("Tx", func(t *testing.T) {
 		t.Parallel()
@@ -47,6 +47,10 @@ func Store(t *testing.T, newStore func(t *testing.T) ports.Store) {
 	t.Run("Copies", func(t *testing.T) {
 		t.Parallel()
 		storeCopies(t, newStore)
+	})
+	t.Run("EveryFieldRoundTrips", func(t *testing.T) {
+		t.Parallel()
+		storeFields(t, newStore(t))
 	})
 	t.Run("Accounts", func(t *testing.T) {
 		t.Parallel()

@@ -1,0 +1,40 @@
+// Package postgres is the PostgreSQL adapter of ports.Store, built on pgx: every repository of
+// ports.Tx over one pgx transaction per WithinTx, an embedded schema with numbered migrations
+// (Migrate, MigrateDown, MigrationStatus) and a bulk loader for browse data (Seed).
+//
+// # Transactions and locking
+//
+// WithinTx runs fn in one READ COMMITTED transaction in which every record read through the Tx is
+// locked until the transaction ends, so concurrent transactions that touch the same job, payout,
+// task, application, top-up or balance run one after the other and each sees what the previous one
+// committed: those reads are SELECT ... FOR UPDATE. Accounts are read FOR SHARE, so the many
+// transactions that read their caller's account do not queue behind each other, while an update
+// still waits for them. A transaction that PostgreSQL aborts as a deadlock (40P01) or
+// serialization failure (40001), or whose connection is lost before it commits, is rolled back and
+// fn runs again, up to MaxAttempts times in all; fn must therefore not leave effects outside the
+// transaction that a second run would repeat. Some reads take no lock: Jobs.List and
+// Ledger.Balances, which are consistent snapshots (a job read through List and then updated is
+// still protected by the version check of Jobs.Update), and reviews and the append-only logs,
+// whose rows never change. Timers.Due locks the timers it returns and skips those another
+// transaction holds (FOR UPDATE SKIP LOCKED), so replicas polling at once do not both take a timer
+// while either holds it.
+//
+// # Errors
+//
+// Driver errors are translated at the boundary: no rows becomes ports.ErrNotFound, a unique
+// violation ports.ErrConflict, a lost connection or a transaction whose commit is in doubt
+// ports.ErrUnavailable, and retries exhausted on a serialization failure ports.ErrConflict. No pgx
+// type is part of an error's chain. Creates use INSERT ... ON CONFLICT DO NOTHING and updates
+// check their uniqueness rules first, so a refused write leaves the transaction usable, as it
+// does with the memory adapter. A refused ledger Post (INSUFFICIENT_FUNDS, INVALID_INPUT) checks
+// the locked balances before writing anything, so it does not abort the transaction either.
+//
+// # Storage
+//
+// Money is bigint minor units with a currency column. Times are timestamptz, returned in UTC with
+// microsecond precision (PostgreSQL's), the zero time as NULL; times inside jsonb columns are
+// stored the same way. Durations are bigint nanoseconds. The ledger, event and audit logs take
+// their Seq from a per-log counter row that the appending transaction keeps locked until it ends,
+// so Seq values become visible in increasing order and a reader paging with Seq > after never
+// skips an entry that commits late.
+package postgres

@@ -1,0 +1,326 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/agentgigs/agentgigs/core/event"
+	"github.com/agentgigs/agentgigs/core/ledger"
+	"github.com/agentgigs/agentgigs/core/money"
+	"github.com/agentgigs/agentgigs/ports"
+)
+
+// ---- ledger ----
+
+type ledgerRepo tx
+
+// postSQL appends the entries ($2..$8, one array element each) with Seq values taken from the
+// ledger's counter row, adds the deltas of the balances that exist ($9..$11) and inserts those
+// that do not ($12..$14), in one statement. The balances table's CHECK refuses a non-external
+// balance below zero. (A new balance is inserted, not upserted with its delta, because the CHECK
+// applies to the row an upsert proposes before it finds the conflict; a balance that another
+// transaction inserts meanwhile is only ever credited, or external, so adding to it is fine.)
+const postSQL = `WITH c AS (
+		UPDATE log_counters SET seq = seq + $1 WHERE log = 'ledger' RETURNING seq - $1 AS base
+	), e AS (
+		INSERT INTO ledger_entries (seq, job_id, at, from_account, to_account, amount, currency, memo)
+		SELECT c.base + x.n, x.job_id, x.at, x.f, x.t, x.amount, x.currency, x.memo
+		FROM c, unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
+			WITH ORDINALITY AS x(job_id, at, f, t, amount, currency, memo, n)
+	), u AS (
+		UPDATE ledger_balances AS b SET balance = b.balance + d.delta
+		FROM unnest($9::text[], $10::text[], $11::bigint[]) AS d(account, currency, delta)
+		WHERE b.account = d.account AND b.currency = d.currency
+	), i AS (
+		INSERT INTO ledger_balances (account, currency, balance)
+		SELECT * FROM unnest($12::text[], $13::text[], $14::bigint[])
+		ON CONFLICT (account, currency) DO UPDATE SET balance = ledger_balances.balance + excluded.balance
+	)
+	SELECT base FROM c`
+
+// Post locks the balances the entries touch (in a fixed order, so concurrent posts cannot
+// deadlock), applies the entries to them with ledger.Balances.Apply, the rules the memory adapter
+// applies, and writes only if they pass: a refused Post writes nothing and leaves the transaction
+// usable. Entries are numbered in the order they are posted.
+func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
+	t := (*tx)(r)
+	if len(entries) == 0 {
+		return nil
+	}
+	transfers := make([]ledger.Transfer, len(entries))
+	seen := map[ledger.Key]bool{}
+	var keys []ledger.Key
+	for i, e := range entries {
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		transfers[i] = e.Transfer
+		for _, k := range []ledger.Key{{Account: e.From, Currency: e.Amount.Currency}, {Account: e.To, Currency: e.Amount.Currency}} {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.SortFunc(keys, func(a, b ledger.Key) int {
+		if c := strings.Compare(string(a.Account), string(b.Account)); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.Currency), string(b.Currency))
+	})
+	accounts, currencies := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		accounts[i], currencies[i] = string(k.Account), string(k.Currency)
+	}
+
+	before := ledger.Balances{}
+	err := t.query(ctx, "Ledger.Post", `SELECT account, currency, balance FROM ledger_balances
+		WHERE (account, currency) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+		ORDER BY account COLLATE "C", currency COLLATE "C" FOR UPDATE`,
+		[]any{accounts, currencies}, func(rows pgx.Rows) error {
+			var a, c string
+			var v int64
+			if err := rows.Scan(&a, &c, &v); err != nil {
+				return err
+			}
+			before[ledger.Key{Account: ledger.Account(a), Currency: money.Currency(c)}] = v
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	after := maps.Clone(before)
+	if err := after.Apply(transfers...); err != nil {
+		return err // refused: nothing written
+	}
+	var (
+		old, fresh balanceDeltas
+	)
+	for _, k := range keys {
+		if _, ok := before[k]; ok {
+			old.add(k, after[k]-before[k])
+		} else {
+			fresh.add(k, after[k])
+		}
+	}
+
+	n := len(entries)
+	jobIDs, ats, froms, tos := make([]string, n), make([]*time.Time, n), make([]string, n), make([]string, n)
+	amounts, curs, memos := make([]int64, n), make([]string, n), make([]string, n)
+	for i, e := range entries {
+		jobIDs[i], ats[i], froms[i], tos[i] = e.JobID, ts(e.At), string(e.From), string(e.To)
+		amounts[i], curs[i], memos[i] = e.Amount.Amount, string(e.Amount.Currency), e.Memo
+	}
+	var base int64
+	return t.queryRow(ctx, "Ledger.Post", postSQL,
+		[]any{int64(n), jobIDs, ats, froms, tos, amounts, curs, memos,
+			old.accounts, old.currencies, old.deltas, fresh.accounts, fresh.currencies, fresh.deltas}, &base)
+}
+
+// balanceDeltas are changes to balances, as parallel arrays for unnest.
+type balanceDeltas struct {
+	accounts, currencies []string
+	deltas               []int64
+}
+
+func (d *balanceDeltas) add(k ledger.Key, delta int64) {
+	d.accounts = append(d.accounts, string(k.Account))
+	d.currencies = append(d.currencies, string(k.Currency))
+	d.deltas = append(d.deltas, delta)
+}
+
+// Balance locks the balance it reads, as the first step of a check-then-post.
+func (r *ledgerRepo) Balance(ctx context.Context, a ledger.Account, cur money.Currency) (int64, error) {
+	t := (*tx)(r)
+	var v int64
+	err := t.queryRow(ctx, "Ledger.Balance", `SELECT balance FROM ledger_balances WHERE account = $1 AND currency = $2 FOR UPDATE`,
+		[]any{string(a), string(cur)}, &v)
+	if errors.Is(err, ports.ErrNotFound) {
+		return 0, nil
+	}
+	return v, err
+}
+
+// Balances reads every balance in one statement, a consistent snapshot, without locking.
+func (r *ledgerRepo) Balances(ctx context.Context) (ledger.Balances, error) {
+	t := (*tx)(r)
+	out := ledger.Balances{}
+	err := t.query(ctx, "Ledger.Balances", `SELECT account, currency, balance FROM ledger_balances`, nil, func(rows pgx.Rows) error {
+		var a, c string
+		var v int64
+		if err := rows.Scan(&a, &c, &v); err != nil {
+			return err
+		}
+		out[ledger.Key{Account: ledger.Account(a), Currency: money.Currency(c)}] = v
+		return nil
+	})
+	return out, err
+}
+
+const entryCols = `seq, job_id, at, from_account, to_account, amount, currency, memo`
+
+// Entries reads the account's entries through the indexes on each side of a transfer.
+func (r *ledgerRepo) Entries(ctx context.Context, a ledger.Account, afterSeq int64, limit int) ([]ledger.Entry, error) {
+	t := (*tx)(r)
+	sql := `SELECT ` + entryCols + ` FROM ledger_entries WHERE seq > $1 ORDER BY seq LIMIT $2`
+	args := []any{afterSeq, limitOrAll(limit)}
+	if a != "" {
+		sql = `SELECT * FROM (
+			(SELECT ` + entryCols + ` FROM ledger_entries WHERE from_account = $3 AND seq > $1 ORDER BY seq LIMIT $2)
+			UNION ALL
+			(SELECT ` + entryCols + ` FROM ledger_entries WHERE to_account = $3 AND seq > $1 ORDER BY seq LIMIT $2)
+		) AS e ORDER BY seq LIMIT $2`
+		args = append(args, string(a))
+	}
+	var out []ledger.Entry
+	err := t.query(ctx, "Ledger.Entries", sql, args, func(rows pgx.Rows) error {
+		var (
+			e             ledger.Entry
+			at            *time.Time
+			from, to, cur string
+		)
+		if err := rows.Scan(&e.Seq, &e.JobID, &at, &from, &to, &e.Amount.Amount, &cur, &e.Memo); err != nil {
+			return err
+		}
+		e.At, e.From, e.To, e.Amount.Currency = fromTS(at), ledger.Account(from), ledger.Account(to), money.Currency(cur)
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// ---- events ----
+
+type eventsRepo tx
+
+// appendEventsSQL appends the events ($2..$7) with Seq values from the events' counter row, and
+// records who may see each ($8, $9: account and ordinal pairs).
+const appendEventsSQL = `WITH c AS (
+		UPDATE log_counters SET seq = seq + $1 WHERE log = 'events' RETURNING seq - $1 AS base
+	), e AS (
+		INSERT INTO events (seq, id, type, job_id, accounts, data, at)
+		SELECT c.base + x.n, x.id, x.type, x.job_id, x.accounts::jsonb, x.data::jsonb, x.at
+		FROM c, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+			WITH ORDINALITY AS x(id, type, job_id, accounts, data, at, n)
+	), v AS (
+		INSERT INTO event_visibility (account_id, seq)
+		SELECT DISTINCT y.account, c.base + y.n FROM c, unnest($8::text[], $9::bigint[]) AS y(account, n)
+	)
+	SELECT base FROM c`
+
+// Append numbers events in the order they are appended.
+func (r *eventsRepo) Append(ctx context.Context, events ...event.Event) error {
+	t := (*tx)(r)
+	if len(events) == 0 {
+		return nil
+	}
+	n := len(events)
+	ids, types, jobIDs := make([]string, n), make([]string, n), make([]string, n)
+	accounts, data, ats := make([]*string, n), make([]*string, n), make([]*time.Time, n)
+	var visAccounts []string
+	var visN []int64
+	for i, e := range events {
+		ids[i], types[i], jobIDs[i], ats[i] = e.ID, e.Type, e.JobID, ts(e.At)
+		if e.Accounts != nil {
+			b, err := json.Marshal(e.Accounts)
+			if err != nil {
+				return err
+			}
+			s := string(b)
+			accounts[i] = &s
+		}
+		if e.Data != nil {
+			b, err := json.Marshal(e.Data)
+			if err != nil {
+				return err
+			}
+			s := string(b)
+			data[i] = &s
+		}
+		for _, a := range e.Accounts {
+			visAccounts, visN = append(visAccounts, a), append(visN, int64(i+1))
+		}
+	}
+	var base int64
+	return t.queryRow(ctx, "Events.Append", appendEventsSQL,
+		[]any{int64(n), ids, types, jobIDs, accounts, data, ats, visAccounts, visN}, &base)
+}
+
+const eventCols = `e.seq, e.id, e.type, e.job_id, e.accounts, e.data, e.at`
+
+func (r *eventsRepo) List(ctx context.Context, accountID string, afterSeq int64, limit int) ([]event.Event, error) {
+	t := (*tx)(r)
+	sql := `SELECT ` + eventCols + ` FROM events AS e WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`
+	args := []any{afterSeq, limitOrAll(limit)}
+	if accountID != "" {
+		sql = `SELECT ` + eventCols + ` FROM event_visibility AS v JOIN events AS e ON e.seq = v.seq
+			WHERE v.account_id = $3 AND v.seq > $1 ORDER BY v.seq LIMIT $2`
+		args = append(args, accountID)
+	}
+	var out []event.Event
+	err := t.query(ctx, "Events.List", sql, args, func(rows pgx.Rows) error {
+		var (
+			e              event.Event
+			accounts, data []byte
+			at             *time.Time
+		)
+		if err := rows.Scan(&e.Seq, &e.ID, &e.Type, &e.JobID, &accounts, &data, &at); err != nil {
+			return err
+		}
+		if accounts != nil {
+			if err := json.Unmarshal(accounts, &e.Accounts); err != nil {
+				return err
+			}
+		}
+		if data != nil {
+			if err := json.Unmarshal(data, &e.Data); err != nil {
+				return err
+			}
+		}
+		e.At = fromTS(at)
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// ---- audit ----
+
+type auditRepo tx
+
+// Append numbers entries in the order they are appended.
+func (r *auditRepo) Append(ctx context.Context, a event.Audit) error {
+	t := (*tx)(r)
+	_, err := t.exec(ctx, "Audit.Append", `WITH c AS (
+			UPDATE log_counters SET seq = seq + 1 WHERE log = 'audit' RETURNING seq
+		)
+		INSERT INTO audit (seq, actor_id, action, job_id, reason, at) SELECT c.seq, $1, $2, $3, $4, $5 FROM c`,
+		a.ActorID, a.Action, a.JobID, a.Reason, ts(a.At))
+	return err
+}
+
+func (r *auditRepo) List(ctx context.Context, afterSeq int64, limit int) ([]event.Audit, error) {
+	t := (*tx)(r)
+	var out []event.Audit
+	err := t.query(ctx, "Audit.List", `SELECT seq, actor_id, action, job_id, reason, at FROM audit
+		WHERE seq > $1 ORDER BY seq LIMIT $2`, []any{afterSeq, limitOrAll(limit)}, func(rows pgx.Rows) error {
+		var (
+			a  event.Audit
+			at *time.Time
+		)
+		if err := rows.Scan(&a.Seq, &a.ActorID, &a.Action, &a.JobID, &a.Reason, &at); err != nil {
+			return err
+		}
+		a.At = fromTS(at)
+		out = append(out, a)
+		return nil
+	})
+	return out, err
+}

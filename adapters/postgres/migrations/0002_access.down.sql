@@ -1,0 +1,10 @@
+DROP TABLE idempotency_requests;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_endpoints;
+DROP TABLE api_keys;
+ALTER TABLE accounts
+	DROP COLUMN email_opt_out,
+	DROP COLUMN verify_token_expires_at,
+	DROP COLUMN verify_sends,
+	DROP COLUMN verify_sends_since,
+	DROP COLUMN verify_sent_at;

@@ -1,0 +1,56 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/agentgigs/agentgigs/core/job"
+	"github.com/agentgigs/agentgigs/core/money"
+	"github.com/agentgigs/agentgigs/ports"
+)
+
+type timersRepo tx
+
+// Schedule inserts the timer or replaces the one with its ID.
+func (r *timersRepo) Schedule(ctx context.Context, tm ports.Timer) error {
+	t := (*tx)(r)
+	_, err := t.exec(ctx, "Timers.Schedule", `INSERT INTO timers (id, action, job_id, payout_id, ref, amount, amount_currency, attempt, payload, due_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (id) DO UPDATE SET action = excluded.action, job_id = excluded.job_id, payout_id = excluded.payout_id,
+			ref = excluded.ref, amount = excluded.amount, amount_currency = excluded.amount_currency,
+			attempt = excluded.attempt, payload = excluded.payload, due_at = excluded.due_at`,
+		tm.ID, string(tm.Action), tm.JobID, tm.PayoutID, tm.Ref, tm.Amount.Amount, string(tm.Amount.Currency), tm.Attempt, tm.Payload, tm.DueAt.UTC().Truncate(time.Microsecond))
+	return err
+}
+
+// Due claims the timers it returns: it locks them until the transaction ends and skips timers
+// another transaction holds (FOR UPDATE SKIP LOCKED), so replicas polling at once take disjoint
+// timers while they hold them.
+func (r *timersRepo) Due(ctx context.Context, now time.Time, limit int) ([]ports.Timer, error) {
+	t := (*tx)(r)
+	var out []ports.Timer
+	err := t.query(ctx, "Timers.Due", `SELECT id, action, job_id, payout_id, ref, amount, amount_currency, attempt, payload, due_at
+		FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+		[]any{now, limitOrAll(limit)}, func(rows pgx.Rows) error {
+			var (
+				tm          ports.Timer
+				action, cur string
+			)
+			if err := rows.Scan(&tm.ID, &action, &tm.JobID, &tm.PayoutID, &tm.Ref, &tm.Amount.Amount, &cur, &tm.Attempt, &tm.Payload, &tm.DueAt); err != nil {
+				return err
+			}
+			tm.Action, tm.Amount.Currency, tm.DueAt = job.Action(action), money.Currency(cur), tm.DueAt.UTC()
+			out = append(out, tm)
+			return nil
+		})
+	return out, err
+}
+
+// Delete removes the timer; a missing one is not an error.
+func (r *timersRepo) Delete(ctx context.Context, id string) error {
+	t := (*tx)(r)
+	_, err := t.exec(ctx, "Timers.Delete", `DELETE FROM timers WHERE id = $1`, id)
+	return err
+}
