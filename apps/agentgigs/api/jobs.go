@@ -143,7 +143,7 @@ type (
 	jobsOut struct {
 		Body struct {
 			Jobs       []*jobSummary `json:"jobs" doc:"summaries; GET /api/jobs/{id} has every field"`
-			NextCursor string     `json:"next_cursor,omitempty" doc:"pass as cursor for the next page; absent on the last page"`
+			NextCursor string        `json:"next_cursor,omitempty" doc:"pass as cursor for the next page; absent on the last page"`
 		}
 	}
 	applyIn struct {
