@@ -22,7 +22,9 @@ type Store interface {
 	// write becomes visible at once; if fn returns an error or panics, nothing fn wrote persists
 	// and the error (or panic) is passed on. Transactions are serializable with respect to the
 	// records they touch: a record read through Tx is locked against other transactions until
-	// the end of this one. The Tx must not be used after fn returns.
+	// the end of this one. The Tx must not be used after fn returns. An adapter may run fn again,
+	// in a fresh transaction, after a deadlock or a serialization failure, so fn must not keep
+	// state across runs (reset what it collects at its start).
 	WithinTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 }
 

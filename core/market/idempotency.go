@@ -30,6 +30,7 @@ var (
 func (s *Service) BeginIdempotent(ctx context.Context, c Caller, key, hash string) (*ports.IdempotentRequest, error) {
 	var prev *ports.IdempotentRequest
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		prev = nil // the store may run fn again
 		a, err := s.caller(ctx, tx, c)
 		if err != nil {
 			return err

@@ -214,6 +214,7 @@ func (x *exec) apply() error {
 func (s *Service) Applications(ctx context.Context, c Caller, jobID string) ([]*job.Application, error) {
 	var out []*job.Application
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		out = nil // the store may run fn again
 		v, viewErr := s.load(ctx, tx, c, jobID)
 		if viewErr != nil && errs.CodeOf(viewErr) != errs.CodeNotFound {
 			return viewErr

@@ -15,6 +15,7 @@ import (
 func (s *Service) AvailableTasks(ctx context.Context, c Caller) ([]*proof.Task, error) {
 	var out []*proof.Task
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		out = nil // the store may run fn again
 		a, err := s.caller(ctx, tx, c)
 		if err != nil {
 			return err

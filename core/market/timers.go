@@ -181,6 +181,7 @@ func (s *Service) PayoutFailed(ctx context.Context, payoutID, reason string) err
 func (s *Service) Payouts(ctx context.Context, c Caller, jobID string) ([]*payout.Payout, error) {
 	var out []*payout.Payout
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		out = nil // the store may run fn again
 		v, err := s.load(ctx, tx, c, jobID)
 		if err != nil {
 			return err

@@ -174,6 +174,7 @@ func (s *Service) Disputes(ctx context.Context, c Caller, after string, limit in
 func (s *Service) Views(ctx context.Context, c Caller, jobIDs []string) ([]*JobView, error) {
 	views := make([]*JobView, 0, len(jobIDs))
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		views = views[:0] // the store may run fn again
 		for _, id := range jobIDs {
 			v, err := s.view(ctx, tx, c, id)
 			if err != nil {
