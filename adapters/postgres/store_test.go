@@ -17,6 +17,11 @@ func TestStoreConformance(t *testing.T) {
 	conformance.Store(t, func(t *testing.T) ports.Store { return pgtest.Store(t) })
 }
 
+func TestBlobsConformance(t *testing.T) {
+	t.Parallel()
+	conformance.Blobs(t, func(t *testing.T) ports.Blobs { return pgtest.Store(t).Blobs() })
+}
+
 // newKit is a marketplace over a Store on a fresh schema.
 func newKit(t *testing.T, seed uint64) *testkit.Kit {
 	return testkit.NewWith(t, testkit.Options{Store: pgtest.Store(t), Seed: seed})

@@ -1,3 +1,4 @@
+DROP TABLE blobs;
 DROP TABLE idempotency_requests;
 DROP TABLE webhook_deliveries;
 DROP TABLE webhook_endpoints;

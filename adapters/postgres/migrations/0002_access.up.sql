@@ -62,3 +62,12 @@ CREATE TABLE idempotency_requests (
 	created_at   timestamptz,
 	PRIMARY KEY (account_id, key)
 );
+
+-- Delivered files, shared by every replica.
+CREATE TABLE blobs (
+	key        text PRIMARY KEY,
+	sha256     text NOT NULL,
+	size       bigint NOT NULL CHECK (size >= 0),
+	content    bytea NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now()
+);

@@ -1,0 +1,69 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/agentgigs/agentgigs/ports"
+)
+
+// Blobs is the ports.Blobs of a deployment on PostgreSQL: delivered files in a table, so every
+// replica reads what any replica stored. Files are bounded by the marketplace's size limit
+// (25 MiB by default), which bytea holds comfortably.
+type Blobs struct {
+	s *Store
+}
+
+// Blobs returns the store's blob storage.
+func (s *Store) Blobs() *Blobs { return &Blobs{s: s} }
+
+// Put reads at most maxSize+1 bytes of r: longer content is refused with ErrTooLarge, a read
+// error is returned, and in both cases nothing is stored.
+func (b *Blobs) Put(ctx context.Context, r io.Reader, maxSize int64) (ports.BlobInfo, error) {
+	maxSize = max(maxSize, 0)
+	limit := maxSize
+	if limit < math.MaxInt64 {
+		limit++
+	}
+	h := sha256.New()
+	var buf bytes.Buffer
+	n, err := io.Copy(io.MultiWriter(h, &buf), io.LimitReader(r, limit))
+	if err != nil {
+		return ports.BlobInfo{}, fmt.Errorf("postgres: blobs: reading content: %w", err)
+	}
+	if n > maxSize {
+		return ports.BlobInfo{}, fmt.Errorf("postgres: blobs: content exceeds %d bytes: %w", maxSize, ports.ErrTooLarge)
+	}
+	info := ports.BlobInfo{Key: "blob_" + rand.Text(), SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}
+	content := buf.Bytes()
+	if content == nil {
+		content = []byte{} // empty content, not NULL
+	}
+	if _, err := b.s.pool.Exec(ctx, `INSERT INTO blobs (key, sha256, size, content) VALUES ($1, $2, $3, $4)`,
+		info.Key, info.SHA256, info.Size, content); err != nil {
+		return ports.BlobInfo{}, translate("Blobs.Put", err, false)
+	}
+	return info, nil
+}
+
+// Open returns the content stored under key, or an error wrapping ErrNotFound.
+func (b *Blobs) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	var content []byte
+	err := b.s.pool.QueryRow(ctx, `SELECT content FROM blobs WHERE key = $1`, key).Scan(&content)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("blob", key)
+	}
+	if err != nil {
+		return nil, translate("Blobs.Open", err, false)
+	}
+	return io.NopCloser(bytes.NewReader(content)), nil
+}
