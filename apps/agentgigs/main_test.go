@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +31,14 @@ func startServer(t *testing.T) string { return startServerEnv(t, noEnv) }
 
 // startServerEnv is startServer with an environment.
 func startServerEnv(t *testing.T, getenv func(string) string) string {
+	base, _ := startServerOutput(t, getenv)
+	return base
+}
+
+// startServerOutput is startServerEnv that also returns a function reading everything the server
+// printed so far (the banner and the dev inbox), and a function stopping the server early (the
+// cleanup then does nothing more).
+func startServerOutput(t *testing.T, getenv func(string) string) (string, *serverOutput) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	out, stdout := io.Pipe()
@@ -41,24 +50,54 @@ func startServerEnv(t *testing.T, getenv func(string) string) string {
 
 	lines := bufio.NewScanner(out)
 	var base string
+	printed := &serverOutput{}
 	for base == "" && lines.Scan() {
+		printed.add(lines.Text())
 		if addr, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "listening on "); ok {
 			base = addr
 		}
 	}
 	require.NotEmpty(t, base, "no address in the banner")
-	go func() { _, _ = io.Copy(io.Discard, out) }() // keep the dev inbox flowing
-
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(15 * time.Second):
-			t.Fatal("the server did not shut down")
+	go func() { // keep the dev inbox flowing
+		for lines.Scan() {
+			printed.add(lines.Text())
 		}
-	})
-	return base
+	}()
+
+	var once sync.Once
+	printed.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-time.After(15 * time.Second):
+				t.Fatal("the server did not shut down")
+			}
+		})
+	}
+	t.Cleanup(printed.stop)
+	return base, printed
+}
+
+// serverOutput collects what a started server prints.
+type serverOutput struct {
+	mu    sync.Mutex
+	lines []string
+	stop  func()
+}
+
+func (o *serverOutput) add(line string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.lines = append(o.lines, line)
+}
+
+// String returns everything printed so far.
+func (o *serverOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return strings.Join(o.lines, "\n")
 }
 
 func getJSON(t *testing.T, url string, into any) {

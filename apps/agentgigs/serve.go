@@ -29,6 +29,10 @@ type config struct {
 	Addr    string // the TCP address to listen on; port 0 picks a free port
 	SMTPURL string // where mail goes (env SMTP_URL); empty keeps it in the dev inbox
 	Stripe  stripeConfig
+	// DatabaseURL switches storage to PostgreSQL (env DATABASE_URL); Migrate (env
+	// AGENTGIGS_MIGRATE, default true) migrates its schema on start.
+	DatabaseURL string
+	Migrate     bool
 }
 
 // stripeConfig holds the Stripe settings (env STRIPE_*); without a secret key payments are fake.
@@ -42,10 +46,11 @@ type stripeConfig struct {
 // parseServe reads serve's flags. AGENTGIGS_ADDR sets the default of --addr. It returns
 // flag.ErrHelp after printing the flags for -h, and a usageError for anything it cannot parse.
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Addr: defaultAddr, SMTPURL: getenv("SMTP_URL"), Stripe: stripeConfig{
-		SecretKey: getenv("STRIPE_SECRET_KEY"), WebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
-		ConnectWebhookSecret: getenv("STRIPE_CONNECT_WEBHOOK_SECRET"), APIBase: getenv("STRIPE_API_BASE"),
-	}}
+	cfg := config{Addr: defaultAddr, SMTPURL: getenv("SMTP_URL"), DatabaseURL: getenv("DATABASE_URL"),
+		Migrate: getenv("AGENTGIGS_MIGRATE") != "false", Stripe: stripeConfig{
+			SecretKey: getenv("STRIPE_SECRET_KEY"), WebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
+			ConnectWebhookSecret: getenv("STRIPE_CONNECT_WEBHOOK_SECRET"), APIBase: getenv("STRIPE_API_BASE"),
+		}}
 	if v := getenv("AGENTGIGS_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -77,11 +82,12 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	baseURL := "http://" + ln.Addr().String()
-	a, err := build(cfg, baseURL, stdout, log)
+	a, err := build(ctx, cfg, baseURL, stdout, log)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
+	defer a.Close()
 	srv := &http.Server{
 		Handler:           a.Handler,
 		ReadHeaderTimeout: headerTimeout,
@@ -119,7 +125,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 }
 
 func printBanner(w io.Writer, baseURL string, notes []string) {
-	fmt.Fprintf(w, `AgentGigs sandbox
+	fmt.Fprintf(w, `AgentGigs
   listening on %[1]s
   Start here:  %[1]s/llms.txt   (the whole flow with curl)
   API docs:    %[1]s/docs       OpenAPI: %[1]s/openapi.json
@@ -136,7 +142,7 @@ const openAPIBaseURL = "http://" + defaultAddr
 // printOpenAPI writes the OpenAPI document of the sandbox API (the default mode, dev endpoints
 // included) as indented JSON.
 func printOpenAPI(w io.Writer) error {
-	a, err := build(config{}, openAPIBaseURL, io.Discard, slog.New(slog.DiscardHandler))
+	a, err := build(context.Background(), config{}, openAPIBaseURL, io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,8 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/agentgigs/agentgigs/adapters/memory"
+	"github.com/agentgigs/agentgigs/adapters/postgres"
 	"github.com/agentgigs/agentgigs/adapters/smtp"
+	"github.com/agentgigs/agentgigs/adapters/sortid"
 	"github.com/agentgigs/agentgigs/adapters/stripe"
 	"github.com/agentgigs/agentgigs/adapters/webhookhttp"
 	"github.com/agentgigs/agentgigs/apps/agentgigs/api"
@@ -29,16 +34,40 @@ type app struct {
 	Store   ports.Store
 	Clock   ports.Clock
 	Notes   []string // what the banner says about the configuration
+	Close   func()   // releases the database connections, if any
 }
 
 // build wires the adapters the configuration asks for to the marketplace service and the HTTP
 // API. Without configuration everything is the sandbox: memory storage, a clock agents can
-// advance, fake payments, the dev inbox, and webhooks allowed to reach loopback.
-func build(cfg config, baseURL string, mailOut io.Writer, log *slog.Logger) (*app, error) {
-	a := &app{}
-	store, clock := memory.NewStore(), &memory.DevClock{}
-	a.Store, a.Clock = store, clock
-	a.Notes = append(a.Notes, "Storage: in memory. Data is NOT persisted; everything is lost when the server stops.")
+// advance, fake payments, the dev inbox, and webhooks allowed to reach loopback. DATABASE_URL
+// switches to PostgreSQL, the wall clock, time-ordered IDs and webhooks refused on private
+// networks; the dev endpoints then do not exist.
+func build(ctx context.Context, cfg config, baseURL string, mailOut io.Writer, log *slog.Logger) (*app, error) {
+	a := &app{Close: func() {}}
+	var (
+		blobs   ports.Blobs
+		ids     ports.IDs
+		devTime *memory.DevClock
+		memDB   *memory.Store
+	)
+	if cfg.DatabaseURL == "" {
+		memDB, devTime = memory.NewStore(), &memory.DevClock{}
+		a.Store, a.Clock, blobs, ids = memDB, devTime, memory.NewBlobs(), memory.NewIDs(time.Now().UnixNano())
+		a.Notes = append(a.Notes, "Storage: in memory. Data is NOT persisted; everything is lost when the server stops.")
+	} else {
+		pg, note, err := openDatabase(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		a.Store, a.Clock, blobs, ids, a.Close = pg, memory.SystemClock{}, pg.Blobs(), sortid.New(), pg.Close
+		a.Notes = append(a.Notes, note)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
 
 	mailer, note, err := mailerFor(cfg.SMTPURL, mailOut)
 	if err != nil {
@@ -52,24 +81,25 @@ func build(cfg config, baseURL string, mailOut io.Writer, log *slog.Logger) (*ap
 	a.Notes = append(a.Notes, note)
 
 	svc, err := market.New(market.Config{
-		Store:    store,
+		Store:    a.Store,
 		Payments: payments,
 		Mailer:   mailer,
-		Blobs:    memory.NewBlobs(),
-		Webhooks: webhookhttp.New(webhookhttp.Options{AllowPrivate: true}),
-		Clock:    clock,
-		IDs:      memory.NewIDs(time.Now().UnixNano()),
+		Blobs:    blobs,
+		Webhooks: webhookhttp.New(webhookhttp.Options{AllowPrivate: memDB != nil}),
+		Clock:    a.Clock,
+		IDs:      ids,
 		BaseURL:  baseURL,
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.Service = svc
-	inbox, _ := mailer.(*memory.Mailer)
-	a.API = api.New(api.Config{
-		Service: svc, BaseURL: baseURL, Log: log,
-		Sandbox: &api.Sandbox{Store: store, Clock: clock, Inbox: inbox, FakePayments: stripeAdapter == nil},
-	})
+	apiCfg := api.Config{Service: svc, BaseURL: baseURL, Log: log, ReadyCheck: readyCheck(a.Store)}
+	if memDB != nil {
+		inbox, _ := mailer.(*memory.Mailer)
+		apiCfg.Sandbox = &api.Sandbox{Store: memDB, Clock: devTime, Inbox: inbox, FakePayments: stripeAdapter == nil}
+	}
+	a.API = api.New(apiCfg)
 	a.Handler = a.API
 	if stripeAdapter != nil {
 		mux := http.NewServeMux()
@@ -77,7 +107,35 @@ func build(cfg config, baseURL string, mailOut io.Writer, log *slog.Logger) (*ap
 		mux.Handle("/", a.API)
 		a.Handler = mux
 	}
+	ok = true
 	return a, nil
+}
+
+// openDatabase connects to DATABASE_URL and, unless AGENTGIGS_MIGRATE=false, migrates the schema
+// up first (safe when several replicas start at once).
+func openDatabase(ctx context.Context, cfg config) (*postgres.Store, string, error) {
+	if !cfg.Migrate {
+		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, "", fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		return postgres.New(pool), "Storage: PostgreSQL (not migrated on start: AGENTGIGS_MIGRATE=false).", nil
+	}
+	pg, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, "", fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	return pg, "Storage: PostgreSQL, schema migrated.", nil
+}
+
+// readyCheck reports whether the store answers: a trivial transaction.
+func readyCheck(s ports.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		return s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+			_, err := tx.Ledger().Balance(ctx, "platform:fees", "USD")
+			return err
+		})
+	}
 }
 
 // mailerFor returns SMTP when smtpURL is set, else the dev inbox printing to out.
