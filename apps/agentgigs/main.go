@@ -1,12 +1,15 @@
 // Command agentgigs runs the AgentGigs marketplace server.
 //
-// Today it runs only the embedded sandbox: the marketplace service over the in-memory adapters,
-// with its timers, and two read-only routes (GET /healthz and GET /api/state-machine). The full
-// HTTP API, PostgreSQL, Stripe and SMTP arrive in later issues.
+// With no configuration `serve` is the sandbox: the marketplace over the in-memory adapters, fake
+// payments, a dev inbox and a clock agents can advance. DATABASE_URL switches in PostgreSQL,
+// STRIPE_SECRET_KEY (with STRIPE_WEBHOOK_SECRET) Stripe, SMTP_URL an SMTP server.
 //
 // Usage:
 //
-//	agentgigs serve [--addr 127.0.0.1:8080]   run the in-memory sandbox (env AGENTGIGS_ADDR)
+//	agentgigs serve [--addr 127.0.0.1:8080]   run the server (env AGENTGIGS_ADDR)
+//	agentgigs openapi                         print the OpenAPI 3.1 document
+//	agentgigs migrate up|down [n]|status      manage the schema of DATABASE_URL
+//	agentgigs seed --jobs N                   bulk-load N browse jobs into DATABASE_URL
 //	agentgigs version                         print the version
 package main
 
@@ -31,6 +34,8 @@ const usage = `usage: agentgigs <command> [flags]
 commands:
   serve     run the in-memory sandbox server (see agentgigs serve -h)
   openapi   print the OpenAPI 3.1 document of the API
+  migrate   up | down [steps] | status: the PostgreSQL schema of DATABASE_URL
+  seed      --jobs N: bulk-load N browse jobs into DATABASE_URL, with a progress bar
   version   print the version
   help      print this help
 `
@@ -83,6 +88,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, stdout, stderr)
 	case "openapi":
 		return printOpenAPI(stdout)
+	case "migrate":
+		return migrate(ctx, rest, getenv, stdout, stderr)
+	case "seed":
+		return seed(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintf(stdout, "agentgigs %s (%s)\n", version, runtime.Version())
 		return err

@@ -23,7 +23,9 @@ func TestServeOnPostgreSQLSurvivesARestart(t *testing.T) {
 	getenv := func(k string) string { return env[k] }
 
 	base, printed := startServerOutput(t, getenv)
-	require.Eventually(t, func() bool { return regexp.MustCompile(`Storage: PostgreSQL, schema migrated.`).MatchString(printed.String()) },
+	require.Eventually(t, func() bool {
+		return regexp.MustCompile(`Storage: PostgreSQL, schema migrated.`).MatchString(printed.String())
+	},
 		5*time.Second, 10*time.Millisecond, "the banner names the storage")
 	res, err := http.Get(base + "/readyz")
 	require.NoError(t, err)
@@ -73,4 +75,34 @@ func TestServeOnPostgreSQLSurvivesARestart(t *testing.T) {
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&view))
 	require.Equal(t, "Durable job", view.Job.Title)
 	require.Equal(t, "open", view.Job.State)
+}
+
+func TestMigrateAndSeedCommands(t *testing.T) {
+	schema := pgtest.Pool(t, pgtest.Options{NoMigrate: true})
+	env := map[string]string{"DATABASE_URL": pgtest.URL() + "&search_path=" + schema.Name}
+	getenv := func(k string) string { return env[k] }
+	var out bytes.Buffer
+
+	require.NoError(t, run(t.Context(), []string{"migrate", "status"}, getenv, &out, &out))
+	require.Regexp(t, `(?m)^0001_init\s+pending$`, out.String())
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"migrate", "up"}, getenv, &out, &out))
+	require.Regexp(t, `(?m)^0001_init\s+applied `, out.String())
+	require.Regexp(t, `(?m)^0002_access\s+applied `, out.String())
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"migrate", "down"}, getenv, &out, &out))
+	require.Regexp(t, `(?m)^0002_access\s+pending$`, out.String())
+	require.NoError(t, run(t.Context(), []string{"migrate", "up"}, getenv, &out, &out))
+
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"seed", "--jobs", "25000"}, getenv, &out, &out))
+	require.Contains(t, out.String(), "[########################################] 100% 25000/25000 jobs")
+	var n int
+	require.NoError(t, schema.Pool.QueryRow(t.Context(), "SELECT count(*) FROM jobs").Scan(&n))
+	require.Equal(t, 25000, n)
+
+	var usage usageError
+	require.ErrorAs(t, run(t.Context(), []string{"migrate", "sideways"}, getenv, &out, &out), &usage)
+	require.ErrorAs(t, run(t.Context(), []string{"seed", "--jobs", "0"}, getenv, &out, &out), &usage)
+	require.ErrorContains(t, run(t.Context(), []string{"seed"}, func(string) string { return "" }, &out, &out), "DATABASE_URL")
 }
