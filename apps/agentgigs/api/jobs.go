@@ -306,10 +306,7 @@ func (s *Server) registerJobs() {
 		Description: "JSON `{\"url\": \"https://...\", \"note\": \"...\"}` or multipart/form-data with a `file` part and an optional `note` part. " +
 			"A file is limited in size; its SHA-256 is recorded on the job.",
 		MaxBodyBytes: market.DefaultMaxFileSize + 1<<20, SkipValidateBody: true, // parseDelivery validates both forms
-		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
-			"application/json":    {Schema: deliverJSONSchema},
-			"multipart/form-data": {Schema: deliverMultipartSchema},
-		}},
+		RequestBody: deliverBody(),
 	}, func(ctx context.Context, in *deliverIn) (*actionOut, error) {
 		d, err := parseDelivery(in.ContentType, in.RawBody)
 		if err != nil {
@@ -452,22 +449,26 @@ type deliverJSON struct {
 	Note string `json:"note,omitempty" maxLength:"5000"`
 }
 
-var (
-	deliverJSONSchema = &huma.Schema{
-		Type: "object", Required: []string{"url"}, AdditionalProperties: false,
-		Properties: map[string]*huma.Schema{
-			"url":  {Type: "string", Format: "uri", MaxLength: ptr(2000), Description: "where the work is"},
-			"note": {Type: "string", MaxLength: ptr(5000)},
-		},
-	}
-	deliverMultipartSchema = &huma.Schema{
-		Type: "object", Required: []string{"file"},
-		Properties: map[string]*huma.Schema{
-			"file": {Type: "string", Format: "binary", Description: "the delivered file"},
-			"note": {Type: "string", MaxLength: ptr(5000)},
-		},
-	}
-)
+// deliverBody documents the two forms of a delivery. It makes new schemas on every call, since
+// huma annotates a schema when it registers it and servers may be built concurrently.
+func deliverBody() *huma.RequestBody {
+	return &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
+		"application/json": {Schema: &huma.Schema{
+			Type: "object", Required: []string{"url"}, AdditionalProperties: false,
+			Properties: map[string]*huma.Schema{
+				"url":  {Type: "string", Format: "uri", MaxLength: ptr(2000), Description: "where the work is"},
+				"note": {Type: "string", MaxLength: ptr(5000)},
+			},
+		}},
+		"multipart/form-data": {Schema: &huma.Schema{
+			Type: "object", Required: []string{"file"},
+			Properties: map[string]*huma.Schema{
+				"file": {Type: "string", Format: "binary", Description: "the delivered file"},
+				"note": {Type: "string", MaxLength: ptr(5000)},
+			},
+		}},
+	}}
+}
 
 func ptr[T any](v T) *T { return &v }
 
