@@ -3,6 +3,7 @@ package market
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
@@ -50,7 +51,15 @@ func (s *Service) AvailableTasks(ctx context.Context, c Caller) ([]*proof.Task, 
 	return out, err
 }
 
+// ClaimLease is how long a claimed verification task waits for its scorecard: a claim not
+// followed by a scorecard within it lapses, and the task is open again for any eligible proofer.
+const ClaimLease = time.Hour
+
+// actionClaimLease lapses a claim whose lease ran out.
+const actionClaimLease job.Action = "claim_lease"
+
 // ClaimTask claims an open verification task for the caller, who must be eligible (DESIGN §5).
+// The claim lapses after ClaimLease without a scorecard ("verification.claim_expired").
 func (s *Service) ClaimTask(ctx context.Context, c Caller, taskID string) (*proof.Task, error) {
 	return s.taskAction(ctx, c, taskID, Command{Action: job.ActClaimTask})
 }
@@ -114,7 +123,39 @@ func (x *exec) claim() error {
 	t.Status, t.ProoferID, t.ClaimedAt = proof.TaskClaimed, x.acct.ID, x.now
 	x.data["task_id"] = t.ID
 	x.out.Task = t
-	return x.tx.Tasks().Update(x.ctx, t)
+	if err := x.tx.Tasks().Update(x.ctx, t); err != nil {
+		return err
+	}
+	return x.tx.Timers().Schedule(x.ctx, ports.Timer{ID: leaseTimerID(t.ID), Action: actionClaimLease, JobID: t.JobID, Ref: t.ID, DueAt: x.now.Add(ClaimLease)})
+}
+
+func leaseTimerID(taskID string) string { return "claimlease:" + taskID }
+
+// expireClaim reopens the timer's task when it is still claimed and its lease ran out.
+func (s *Service) expireClaim(ctx context.Context, t ports.Timer) error {
+	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		if err := tx.Timers().Delete(ctx, t.ID); err != nil {
+			return err
+		}
+		task, err := tx.Tasks().Get(ctx, t.Ref)
+		if errors.Is(err, ports.ErrNotFound) {
+			return nil
+		}
+		if err != nil || task.Status != proof.TaskClaimed || task.ClaimedAt.Add(ClaimLease).After(s.now()) {
+			return err // submitted, closed, or claimed again since: nothing to do
+		}
+		j, err := tx.Jobs().Get(ctx, task.JobID)
+		if err != nil {
+			return err
+		}
+		prooferID := task.ProoferID
+		task.Status, task.ProoferID, task.ClaimedAt = proof.TaskOpen, "", time.Time{}
+		if err := tx.Tasks().Update(ctx, task); err != nil {
+			return err
+		}
+		return s.appendEvents(ctx, tx, s.event("verification.claim_expired", j.ID, []string{j.PosterID, prooferID},
+			map[string]string{"task_id": task.ID, "proofer_id": prooferID}))
+	})
 }
 
 func (x *exec) submit() error {
@@ -126,7 +167,10 @@ func (x *exec) submit() error {
 	t.Status, t.Scorecard, t.SubmittedAt = proof.TaskSubmitted, &card, x.now
 	x.data["task_id"], x.data["pass"] = t.ID, boolString(card.Pass)
 	x.out.Task = t
-	return x.tx.Tasks().Update(x.ctx, t)
+	if err := x.tx.Tasks().Update(x.ctx, t); err != nil {
+		return err
+	}
+	return x.tx.Timers().Delete(x.ctx, leaseTimerID(t.ID))
 }
 
 // payProofer pays the submitting proofer's fee from escrow into its payable balance.
@@ -163,6 +207,9 @@ func (x *exec) completeVerification() error {
 		if t.Status == proof.TaskOpen || t.Status == proof.TaskClaimed {
 			t.Status = proof.TaskClosed
 			if err := x.tx.Tasks().Update(x.ctx, t); err != nil {
+				return err
+			}
+			if err := x.tx.Timers().Delete(x.ctx, leaseTimerID(t.ID)); err != nil {
 				return err
 			}
 		}
