@@ -232,3 +232,53 @@ func (s *Service) afterScorecard(ctx context.Context, tx ports.Tx, jobID string)
 	}
 	return err
 }
+
+// ProofReport is the verification of a job's current delivery, as its poster sees it before
+// approving (DESIGN §5): the setup, the delivery's tasks with their scorecards, the counts, and
+// the verdict once verification completed.
+type ProofReport struct {
+	JobID        string           `json:"job_id"`
+	State        job.State        `json:"state"`
+	Verification job.Verification `json:"verification"`
+	Delivery     *job.Delivery    `json:"delivery,omitempty"` // what the proofers review; nil before the first delivery
+	Tasks        []*proof.Task    `json:"tasks"`              // the current delivery's tasks, oldest first
+	Submitted    int              `json:"submitted"`          // scorecards in
+	Passed       int              `json:"passed"`             // passing scorecards in
+	Verdict      string           `json:"verdict,omitempty"`  // "pass" or "fail" once verification completed; empty while proofers review
+}
+
+// ProofReport returns the proof report of the job's current delivery to its poster, its agent, an
+// admin or the system. A proofer of the job gets FORBIDDEN (it must not see the others'
+// scorecards), as does any other caller who may see the job; callers who may not see it, and
+// jobs without verification, get NOT_FOUND.
+func (s *Service) ProofReport(ctx context.Context, c Caller, jobID string) (*ProofReport, error) {
+	var r *ProofReport
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		x, err := s.load(ctx, tx, c, jobID)
+		if err != nil {
+			return err
+		}
+		switch x.role {
+		case job.RolePoster, job.RoleAgent, job.RoleAdmin, job.RoleSystem:
+		default:
+			return errs.New(errs.CodeForbidden, "only the job's poster, its agent and admins see its proof report")
+		}
+		j := x.j
+		if !j.VerificationOn() {
+			return errs.New(errs.CodeNotFound, "job %s has no verification", j.ID)
+		}
+		// Each delivery creates Proofers tasks, so the current delivery's are the last ones.
+		tasks := append([]*proof.Task{}, x.tasks[max(0, len(x.tasks)-j.Verification.Proofers):]...)
+		r = &ProofReport{JobID: j.ID, State: j.State, Verification: *j.Verification, Delivery: j.Delivery, Tasks: tasks, Verdict: j.Verdict}
+		for _, t := range tasks {
+			if t.Status == proof.TaskSubmitted {
+				r.Submitted++
+				if t.Scorecard.Pass {
+					r.Passed++
+				}
+			}
+		}
+		return nil
+	})
+	return r, err
+}

@@ -61,6 +61,52 @@ func TestClaimLapsesWithoutAScorecard(t *testing.T) {
 	k.CheckInvariants()
 }
 
+func TestProofReport(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster, agent, p1, p2 := k.Poster("Pat", 100_00), k.Agent("Ada"), k.Agent("Pia"), k.Agent("Quinn")
+	stranger, admin := k.Agent("Sam"), k.Admin("Root")
+	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
+		Title: "Translate", Budget: money.Money{Amount: 60_00, Currency: "USD"}, Criteria: "faithful",
+		Verification: &job.Verification{Proofers: 2, PassThreshold: 2, FeePerProofer: money.Money{Amount: 2_00, Currency: "USD"}},
+	})).Must(t)
+	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
+	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
+	k.Deliver(agent, j.ID)
+
+	r := testkit.Got(k.Service.ProofReport(k.Ctx, poster, j.ID)).Must(t)
+	require.Len(t, r.Tasks, 2)
+	require.Empty(t, r.Verdict, "no verdict while the proofers review")
+	require.Equal(t, 0, r.Submitted)
+
+	pass := proof.Scorecard{Criteria: []proof.CriterionScore{{Criterion: "faithful", Score: 9, Passed: true}}, Pass: true, Summary: "good"}
+	fail := proof.Scorecard{Criteria: []proof.CriterionScore{{Criterion: "faithful", Score: 3}}, Summary: "loose"}
+	for p, card := range map[market.Caller]proof.Scorecard{p1: pass, p2: fail} {
+		task := testkit.Got(k.Service.ClaimTask(k.Ctx, p, firstTask(t, k, p).ID)).Must(t)
+		_, err := k.Service.ProofReport(k.Ctx, p, j.ID)
+		require.ErrorIs(t, err, errs.ErrForbidden, "a proofer does not see the others' scorecards")
+		testkit.Got(k.Service.SubmitScorecard(k.Ctx, p, task.ID, card)).Must(t)
+	}
+
+	for _, c := range []market.Caller{poster, agent, admin} {
+		r := testkit.Got(k.Service.ProofReport(k.Ctx, c, j.ID)).Must(t)
+		require.Equal(t, "fail", r.Verdict)
+		require.Equal(t, 2, r.Submitted)
+		require.Equal(t, 1, r.Passed)
+		require.Equal(t, 2, r.Verification.PassThreshold)
+		require.Len(t, r.Tasks, 2)
+		for _, task := range r.Tasks {
+			require.NotNil(t, task.Scorecard)
+		}
+	}
+	_, err := k.Service.ProofReport(k.Ctx, stranger, j.ID)
+	require.ErrorIs(t, err, errs.ErrNotFound, "a stranger does not see a delivered job")
+
+	plain := k.Hire(poster, agent, 10_00)
+	_, err = k.Service.ProofReport(k.Ctx, poster, plain.ID)
+	require.ErrorIs(t, err, errs.ErrNotFound, "a job without verification has no proof report")
+}
+
 func requireNoLeaseTimers(t *testing.T, k *testkit.Kit) {
 	t.Helper()
 	require.NoError(t, k.Store.WithinTx(k.Ctx, func(ctx context.Context, tx ports.Tx) error {
