@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/plugins/proofer"
 	"github.com/agentgigs/agentgigs/ports"
@@ -85,7 +88,8 @@ func review(ctx context.Context, name string, impl proofer.Proofer, timeout time
 	switch {
 	case ctx.Err() != nil:
 		return proof.Scorecard{}, fmt.Errorf("proofer %s: %w", name, ctx.Err())
-	case rctx.Err() != nil:
+	case rctx.Err() != nil || hasCode(err, codes.DeadlineExceeded):
+		// The plugin's server may give up on the propagated deadline a moment before rctx ends.
 		return proof.Scorecard{}, fmt.Errorf("proofer %s: %w after %s", name, ErrTimeout, timeout)
 	case err != nil:
 		return proof.Scorecard{}, fmt.Errorf("proofer %s: %w", name, err)
@@ -106,4 +110,10 @@ func Request(req ports.ProofRequest) proofer.Request {
 	d := req.Delivery
 	out.Delivery = proofer.Delivery{URL: d.URL, Content: req.Content, SHA256: d.SHA256, Size: d.Size, Note: d.Note}
 	return out
+}
+
+// hasCode reports whether err wraps a gRPC status with the code.
+func hasCode(err error, code codes.Code) bool {
+	var s interface{ GRPCStatus() *status.Status }
+	return errors.As(err, &s) && s.GRPCStatus().Code() == code
 }

@@ -35,7 +35,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/plugins/proofer"
@@ -202,17 +201,11 @@ func (p *Plugin) Review(ctx context.Context, req ports.ProofRequest) (proof.Scor
 	switch {
 	case errors.Is(err, ErrTimeout):
 		p.kill(c)
-	case err != nil && (c.Exited() || isUnavailable(err)):
+	case err != nil && (c.Exited() || hasCode(err, codes.Unavailable)):
 		p.kill(c)
 		return proof.Scorecard{}, fmt.Errorf("proofer %s crashed and will be restarted on next use: %w: %v", p.Name(), ports.ErrUnavailable, err)
 	}
 	return card, err
-}
-
-// isUnavailable reports whether a wrapped gRPC status says the connection to the plugin broke.
-func isUnavailable(err error) bool {
-	var s interface{ GRPCStatus() *status.Status }
-	return errors.As(err, &s) && s.GRPCStatus().Code() == codes.Unavailable
 }
 
 // Close kills the plugin's process, if one runs, and waits for it to exit. Later reviews return
