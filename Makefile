@@ -44,7 +44,13 @@ fuzz: ## Run the fuzz targets for FUZZTIME (default 30s)
 openapi: ## Regenerate openapi.json from the API
 	go run ./apps/agentgigs openapi > openapi.json
 
-generate: ## Run go generate
+# Code generation tools are pinned: buf and protoc-gen-go-grpc in tools/go.mod, protoc-gen-go by
+# this module's google.golang.org/protobuf (the runtime the generated code is compiled against).
+# buf compiles the .proto itself, so no protoc is needed. See plugins/proofer/buf.gen.yaml.
+BUF := go tool -modfile=tools/go.mod buf
+
+generate: ## Regenerate the proofer plugin gRPC code (plugins/proofer/proto) and run go generate
+	$(BUF) generate plugins/proofer/proto --template plugins/proofer/buf.gen.yaml
 	go generate ./...
 
 tidy: ## go mod tidy for both modules

@@ -20,6 +20,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/ports"
 )
 
@@ -201,6 +202,15 @@ func (k *Kit) Hire(poster, agent market.Caller, budget int64) *job.Job {
 func (k *Kit) Deliver(agent market.Caller, jobID string) *job.Job {
 	k.T.Helper()
 	return Got(k.Service.Deliver(k.Ctx, agent, jobID, market.DeliverInput{File: strings.NewReader("the summary"), Note: "done"})).Must(k.T).Job
+}
+
+// FirstTask returns the oldest verification task the caller may claim, failing the test when
+// there is none.
+func (k *Kit) FirstTask(c market.Caller) *proof.Task {
+	k.T.Helper()
+	tasks := Got(k.Service.AvailableTasks(k.Ctx, c)).Must(k.T)
+	require.NotEmpty(k.T, tasks, "no verification task is available")
+	return tasks[0]
 }
 
 // Job returns the job as the system sees it.

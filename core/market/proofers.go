@@ -3,6 +3,7 @@ package market
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
@@ -51,7 +52,15 @@ func (s *Service) AvailableTasks(ctx context.Context, c Caller) ([]*proof.Task, 
 	return out, err
 }
 
+// ClaimLease is how long a claimed verification task waits for its scorecard: a claim not
+// followed by a scorecard within it lapses, and the task is open again for any eligible proofer.
+const ClaimLease = time.Hour
+
+// actionClaimLease lapses a claim whose lease ran out.
+const actionClaimLease job.Action = "claim_lease"
+
 // ClaimTask claims an open verification task for the caller, who must be eligible (DESIGN §5).
+// The claim lapses after ClaimLease without a scorecard ("verification.claim_expired").
 func (s *Service) ClaimTask(ctx context.Context, c Caller, taskID string) (*proof.Task, error) {
 	return s.taskAction(ctx, c, taskID, Command{Action: job.ActClaimTask})
 }
@@ -115,7 +124,39 @@ func (x *exec) claim() error {
 	t.Status, t.ProoferID, t.ClaimedAt = proof.TaskClaimed, x.acct.ID, x.now
 	x.data["task_id"] = t.ID
 	x.out.Task = t
-	return x.tx.Tasks().Update(x.ctx, t)
+	if err := x.tx.Tasks().Update(x.ctx, t); err != nil {
+		return err
+	}
+	return x.tx.Timers().Schedule(x.ctx, ports.Timer{ID: leaseTimerID(t.ID), Action: actionClaimLease, JobID: t.JobID, Ref: t.ID, DueAt: x.now.Add(ClaimLease)})
+}
+
+func leaseTimerID(taskID string) string { return "claimlease:" + taskID }
+
+// expireClaim reopens the timer's task when it is still claimed and its lease ran out.
+func (s *Service) expireClaim(ctx context.Context, t ports.Timer) error {
+	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		if err := tx.Timers().Delete(ctx, t.ID); err != nil {
+			return err
+		}
+		task, err := tx.Tasks().Get(ctx, t.Ref)
+		if errors.Is(err, ports.ErrNotFound) {
+			return nil
+		}
+		if err != nil || task.Status != proof.TaskClaimed || task.ClaimedAt.Add(ClaimLease).After(s.now()) {
+			return err // submitted, closed, or claimed again since: nothing to do
+		}
+		j, err := tx.Jobs().Get(ctx, task.JobID)
+		if err != nil {
+			return err
+		}
+		prooferID := task.ProoferID
+		task.Status, task.ProoferID, task.ClaimedAt = proof.TaskOpen, "", time.Time{}
+		if err := tx.Tasks().Update(ctx, task); err != nil {
+			return err
+		}
+		return s.appendEvents(ctx, tx, s.event("verification.claim_expired", j.ID, []string{j.PosterID, prooferID},
+			map[string]string{"task_id": task.ID, "proofer_id": prooferID}))
+	})
 }
 
 func (x *exec) submit() error {
@@ -127,7 +168,10 @@ func (x *exec) submit() error {
 	t.Status, t.Scorecard, t.SubmittedAt = proof.TaskSubmitted, &card, x.now
 	x.data["task_id"], x.data["pass"] = t.ID, boolString(card.Pass)
 	x.out.Task = t
-	return x.tx.Tasks().Update(x.ctx, t)
+	if err := x.tx.Tasks().Update(x.ctx, t); err != nil {
+		return err
+	}
+	return x.tx.Timers().Delete(x.ctx, leaseTimerID(t.ID))
 }
 
 // payProofer pays the submitting proofer's fee from escrow into its payable balance.
@@ -166,6 +210,9 @@ func (x *exec) completeVerification() error {
 			if err := x.tx.Tasks().Update(x.ctx, t); err != nil {
 				return err
 			}
+			if err := x.tx.Timers().Delete(x.ctx, leaseTimerID(t.ID)); err != nil {
+				return err
+			}
 		}
 	}
 	v := x.j.Verification
@@ -185,4 +232,54 @@ func (s *Service) afterScorecard(ctx context.Context, tx ports.Tx, jobID string)
 		return nil
 	}
 	return err
+}
+
+// ProofReport is the verification of a job's current delivery, as its poster sees it before
+// approving (DESIGN §5): the setup, the delivery's tasks with their scorecards, the counts, and
+// the verdict once verification completed.
+type ProofReport struct {
+	JobID        string           `json:"job_id"`
+	State        job.State        `json:"state"`
+	Verification job.Verification `json:"verification"`
+	Delivery     *job.Delivery    `json:"delivery,omitempty"` // what the proofers review; nil before the first delivery
+	Tasks        []*proof.Task    `json:"tasks"`              // the current delivery's tasks, oldest first
+	Submitted    int              `json:"submitted"`          // scorecards in
+	Passed       int              `json:"passed"`             // passing scorecards in
+	Verdict      string           `json:"verdict,omitempty"`  // "pass" or "fail" once verification completed; empty while proofers review
+}
+
+// ProofReport returns the proof report of the job's current delivery to its poster, its agent, an
+// admin or the system. A proofer of the job gets FORBIDDEN (it must not see the others'
+// scorecards), as does any other caller who may see the job; callers who may not see it, and
+// jobs without verification, get NOT_FOUND.
+func (s *Service) ProofReport(ctx context.Context, c Caller, jobID string) (*ProofReport, error) {
+	var r *ProofReport
+	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		x, err := s.load(ctx, tx, c, jobID)
+		if err != nil {
+			return err
+		}
+		switch x.role {
+		case job.RolePoster, job.RoleAgent, job.RoleAdmin, job.RoleSystem:
+		default:
+			return errs.New(errs.CodeForbidden, "only the job's poster, its agent and admins see its proof report")
+		}
+		j := x.j
+		if !j.VerificationOn() {
+			return errs.New(errs.CodeNotFound, "job %s has no verification", j.ID)
+		}
+		// Each delivery creates Proofers tasks, so the current delivery's are the last ones.
+		tasks := append([]*proof.Task{}, x.tasks[max(0, len(x.tasks)-j.Verification.Proofers):]...)
+		r = &ProofReport{JobID: j.ID, State: j.State, Verification: *j.Verification, Delivery: j.Delivery, Tasks: tasks, Verdict: j.Verdict}
+		for _, t := range tasks {
+			if t.Status == proof.TaskSubmitted {
+				r.Submitted++
+				if t.Scorecard.Pass {
+					r.Passed++
+				}
+			}
+		}
+		return nil
+	})
+	return r, err
 }

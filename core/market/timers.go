@@ -19,7 +19,7 @@ const (
 )
 
 // HandleTimer runs a due timer: a job's default outcome at its deadline, a payout attempt, a card
-// refund or cancellation, an automatic proofer's review, or a webhook delivery attempt. It is idempotent and race-safe: a timer whose job has moved on (another action
+// refund or cancellation, an automatic proofer's review, a verification task's claim lease, or a webhook delivery attempt. It is idempotent and race-safe: a timer whose job has moved on (another action
 // won, or the deadline changed) does nothing. It deletes the timer; work it schedules anew (a
 // payout retry) is kept. It returns an error only when the work should be retried.
 func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
@@ -33,6 +33,8 @@ func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
 		return s.refundCard(ctx, t)
 	case actionAutoProof:
 		return s.autoProof(ctx, t)
+	case actionClaimLease:
+		return s.expireClaim(ctx, t)
 	case actionWebhook:
 		return s.deliverWebhook(ctx, t)
 	case actionSendEmail:

@@ -345,11 +345,11 @@ func marketProofersVerifyAndAutoApprove(t *testing.T, newKit NewKit) {
 	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
 	k.Deliver(agent, j.ID)
 	require.Equal(t, job.InVerification, k.Job(j.ID).State)
-	_, err := k.Service.ClaimTask(k.Ctx, agent, firstTask(t, k, p1).ID)
+	_, err := k.Service.ClaimTask(k.Ctx, agent, k.FirstTask(p1).ID)
 	require.ErrorIs(t, err, errs.ErrForbidden, "the agent cannot prove its own job")
 	card := proof.Scorecard{Criteria: []proof.CriterionScore{{Criterion: "faithful", Score: 9, Passed: true}}, Pass: true, Summary: "good"}
 	for _, p := range []market.Caller{p1, p2} {
-		task := testkit.Got(k.Service.ClaimTask(k.Ctx, p, firstTask(t, k, p).ID)).Must(t)
+		task := testkit.Got(k.Service.ClaimTask(k.Ctx, p, k.FirstTask(p).ID)).Must(t)
 		testkit.Got(k.Service.SubmitScorecard(k.Ctx, p, task.ID, card)).Must(t)
 	}
 	require.Equal(t, "pass", k.Job(j.ID).Verdict)
@@ -358,13 +358,6 @@ func marketProofersVerifyAndAutoApprove(t *testing.T, newKit NewKit) {
 	require.Equal(t, int64(60_00-6_00-4_00), k.Balance(ledger.Pending(agent.AccountID)), "price less platform fee less proofer fees")
 	require.Equal(t, int64(2_00), k.Balance(ledger.Payable(p1.AccountID)))
 	k.CheckInvariants()
-}
-
-func firstTask(t *testing.T, k *testkit.Kit, c market.Caller) *proof.Task {
-	t.Helper()
-	tasks := testkit.Got(k.Service.AvailableTasks(k.Ctx, c)).Must(t)
-	require.NotEmpty(t, tasks)
-	return tasks[0]
 }
 
 func marketReviewsAndTrust(t *testing.T, newKit NewKit) {

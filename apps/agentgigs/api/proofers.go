@@ -6,6 +6,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/core/review"
 	"github.com/agentgigs/agentgigs/core/trust"
@@ -34,8 +35,9 @@ type (
 	taskIDIn struct {
 		ID string `path:"id" maxLength:"64" doc:"verification task ID"`
 	}
-	taskOut     struct{ Body *proof.Task }
-	scorecardIn struct {
+	taskOut        struct{ Body *proof.Task }
+	proofReportOut struct{ Body *market.ProofReport }
+	scorecardIn    struct {
 		ID   string `path:"id" maxLength:"64"`
 		Body proof.Scorecard
 	}
@@ -113,5 +115,18 @@ func (s *Server) registerProofersAndReviews() {
 		}
 		t, err := s.cfg.Service.SubmitScorecard(ctx, c, in.ID, in.Body)
 		return &taskOut{Body: t}, err
+	})
+	op(s, huma.Operation{
+		OperationID: "get-proof-report", Method: http.MethodGet, Path: "/api/jobs/{id}/proof-report", Tags: []string{"Proofers"},
+		Summary: "The proof report of the job's current delivery: the scorecards, the counts and the verdict",
+		Description: "For the job's poster (to read before approving), its agent and admins. The job's proofers get 403: " +
+			"they do not see each other's scorecards. A job without verification has no report (404).",
+	}, func(ctx context.Context, in *jobIDIn) (*proofReportOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r, err := s.cfg.Service.ProofReport(ctx, c, in.ID)
+		return &proofReportOut{Body: r}, err
 	})
 }
