@@ -63,8 +63,12 @@ func (s *Service) view(ctx context.Context, tx ports.Tx, c Caller, jobID string)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range []job.FundingSource{job.FundWallet, job.FundCard} {
-		facts.Funding = f // accepting is offered for either source
+	sources := []job.FundingSource{job.FundWallet}
+	if x.role == job.RolePoster {
+		sources = append(sources, job.FundCard) // the poster may accept with either source
+	}
+	for _, f := range sources {
+		facts.Funding = f
 		for _, t := range job.Allowed(x.role, j.State, facts) {
 			if !hasAction(v.NextActions, t.Action) {
 				v.NextActions = append(v.NextActions, NextAction{Action: t.Action, Doc: t.Doc, Until: j.DeadlineAt})
