@@ -98,7 +98,8 @@ func migrations() ([]Migration, error) {
 // transaction with its version recorded in the same transaction. It holds a session advisory lock
 // (keyed by the current schema) throughout, so replicas that start at once apply each migration
 // exactly once: the others wait, then find nothing left to do. It is a no-op on an up-to-date
-// schema. The tables go into the first schema of the connections' search_path.
+// schema. The tables go into the first schema of the connections' search_path; River's own tables
+// (the timers run through River) are migrated with them.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return withMigrationLock(ctx, pool, func(conn *pgx.Conn, all []Migration) error {
 		for _, m := range all {
@@ -110,7 +111,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 				return fmt.Errorf("postgres: migration %04d_%s up: %w", m.Version, m.Name, err)
 			}
 		}
-		return nil
+		return migrateRiver(ctx, conn) // River's tables, for the timers (river.go)
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"github.com/agentgigs/agentgigs/ports"
 )
@@ -23,12 +24,13 @@ const MaxAttempts = 10
 // It is safe for concurrent use; see the package documentation for how transactions lock.
 type Store struct {
 	pool  *pgxpool.Pool
-	owned bool // Close closes the pool
+	owned bool                  // Close closes the pool
+	river *river.Client[pgx.Tx] // enqueues the River job of each scheduled timer
 }
 
 // New returns a Store over pool. The schema must be migrated (Migrate) in the first schema of the
 // pool's search_path. Close does not close pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, river: newInserter(pool)} }
 
 // Open connects to the database at url (a postgres:// URL or a key=value connection string; a
 // search_path parameter selects the schema), checks that it answers, and migrates the schema up
@@ -50,7 +52,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool, owned: true}, nil
+	s := New(pool)
+	s.owned = true
+	return s, nil
 }
 
 // redact returns the error's text without the connection string, which may hold a password.
@@ -112,7 +116,7 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context, tx por
 		// Nothing ran yet: retry unless the caller gave up.
 		return translate("begin", err, ctx.Err() == nil)
 	}
-	t := &tx{tx: ptx}
+	t := &tx{tx: ptx, s: s}
 	committed := false
 	defer func() {
 		// Runs on return and on panic alike; a panic is not recovered, so it goes on with its
@@ -207,6 +211,7 @@ func translate(op string, err error, connLost bool) *dbError {
 
 // tx is the ports.Tx of one WithinTx attempt.
 type tx struct {
+	s       *Store
 	tx      pgx.Tx
 	aborted *dbError // the failure that aborted the transaction, if one did
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/money"
@@ -13,15 +14,20 @@ import (
 
 type timersRepo tx
 
-// Schedule inserts the timer or replaces the one with its ID.
+// Schedule inserts the timer or replaces the one with its ID, and enqueues its River job (see
+// river.go) in the same transaction.
 func (r *timersRepo) Schedule(ctx context.Context, tm ports.Timer) error {
 	t := (*tx)(r)
+	tm.DueAt = tm.DueAt.UTC().Truncate(time.Microsecond)
+	if _, err := t.s.river.InsertTx(ctx, t.tx, timerArgs{TimerID: tm.ID, DueAt: tm.DueAt}, &river.InsertOpts{ScheduledAt: tm.DueAt}); err != nil {
+		return t.fail("Timers.Schedule", err)
+	}
 	_, err := t.exec(ctx, "Timers.Schedule", `INSERT INTO timers (id, action, job_id, payout_id, ref, amount, amount_currency, attempt, payload, due_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (id) DO UPDATE SET action = excluded.action, job_id = excluded.job_id, payout_id = excluded.payout_id,
 			ref = excluded.ref, amount = excluded.amount, amount_currency = excluded.amount_currency,
 			attempt = excluded.attempt, payload = excluded.payload, due_at = excluded.due_at`,
-		tm.ID, string(tm.Action), tm.JobID, tm.PayoutID, tm.Ref, tm.Amount.Amount, string(tm.Amount.Currency), tm.Attempt, tm.Payload, tm.DueAt.UTC().Truncate(time.Microsecond))
+		tm.ID, string(tm.Action), tm.JobID, tm.PayoutID, tm.Ref, tm.Amount.Amount, string(tm.Amount.Currency), tm.Attempt, tm.Payload, tm.DueAt)
 	return err
 }
 

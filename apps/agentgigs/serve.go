@@ -97,7 +97,11 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { runTimers(loopCtx, a.Store, a.Service, a.Clock, timerTick, log) })
+	wg.Go(func() {
+		if err := a.RunTimers(loopCtx, log); err != nil {
+			log.Error("running timers", "err", err)
+		}
+	})
 	defer func() {
 		stopLoop()
 		wg.Wait()
@@ -133,7 +137,6 @@ func printBanner(w io.Writer, baseURL string, notes []string) {
 	for _, n := range notes {
 		fmt.Fprintf(w, "  %s\n", n)
 	}
-	fmt.Fprintf(w, "  Due timers run every %s.\n", timerTick)
 }
 
 // openAPIBaseURL is the server URL written into the printed OpenAPI document: the default address.

@@ -23,6 +23,9 @@ import (
 	"github.com/agentgigs/agentgigs/ports"
 )
 
+// riverWorkers is how many timers one replica works at once on PostgreSQL.
+const riverWorkers = 8
+
 // stripeWebhookPath is where Stripe posts its events.
 const stripeWebhookPath = "/api/stripe/webhook"
 
@@ -35,6 +38,9 @@ type app struct {
 	Clock   ports.Clock
 	Notes   []string // what the banner says about the configuration
 	Close   func()   // releases the database connections, if any
+	// RunTimers works the due timers until ctx is done: an in-process loop over the memory
+	// store, River on PostgreSQL.
+	RunTimers func(ctx context.Context, log *slog.Logger) error
 }
 
 // build wires the adapters the configuration asks for to the marketplace service and the HTTP
@@ -53,14 +59,29 @@ func build(ctx context.Context, cfg config, baseURL string, mailOut io.Writer, l
 	if cfg.DatabaseURL == "" {
 		memDB, devTime = memory.NewStore(), &memory.DevClock{}
 		a.Store, a.Clock, blobs, ids = memDB, devTime, memory.NewBlobs(), memory.NewIDs(time.Now().UnixNano())
-		a.Notes = append(a.Notes, "Storage: in memory. Data is NOT persisted; everything is lost when the server stops.")
+		a.Notes = append(a.Notes, "Storage: in memory. Data is NOT persisted; everything is lost when the server stops.",
+			fmt.Sprintf("Timers: in process, every %s.", timerTick))
+		a.RunTimers = func(ctx context.Context, log *slog.Logger) error {
+			runTimers(ctx, a.Store, a.Service, a.Clock, timerTick, log)
+			return nil
+		}
 	} else {
 		pg, note, err := openDatabase(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
 		a.Store, a.Clock, blobs, ids, a.Close = pg, memory.SystemClock{}, pg.Blobs(), sortid.New(), pg.Close
-		a.Notes = append(a.Notes, note)
+		a.Notes = append(a.Notes, note, "Timers: through River; every replica works them, each runs once.")
+		a.RunTimers = func(ctx context.Context, log *slog.Logger) error {
+			runner, err := postgres.StartTimers(ctx, pg, a.Service, a.Clock, riverWorkers, log)
+			if err != nil {
+				return err
+			}
+			<-ctx.Done()
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+			defer cancel()
+			return runner.Stop(stopCtx)
+		}
 	}
 	ok := false
 	defer func() {
