@@ -53,6 +53,10 @@ func migrateRiver(ctx context.Context, conn *pgx.Conn) error {
 	for {
 		var applied int
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			// MigrateTx is deprecated because some River versions cannot share a transaction;
+			// one version per transaction (MaxSteps 1) is exactly what avoids that, and it lets
+			// the migration run on the connection holding our lock.
+			//lint:ignore SA1019 one version per transaction, see above
 			res, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{MaxSteps: 1})
 			if err == nil {
 				applied = len(res.Versions)
