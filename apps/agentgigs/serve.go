@@ -33,6 +33,13 @@ type config struct {
 	// AGENTGIGS_MIGRATE, default true) migrates its schema on start.
 	DatabaseURL string
 	Migrate     bool
+	Plugins     pluginsConfig
+}
+
+// pluginsConfig loads proofer plugins (env AGENTGIGS_PLUGINS_DIR, AGENTGIGS_PLUGIN_ACCOUNT).
+type pluginsConfig struct {
+	Dir     string // the directory of plugin executables (and optionally SHA256SUMS)
+	Account string // the account the plugins act through
 }
 
 // stripeConfig holds the Stripe settings (env STRIPE_*); without a secret key payments are fake.
@@ -47,7 +54,8 @@ type stripeConfig struct {
 // flag.ErrHelp after printing the flags for -h, and a usageError for anything it cannot parse.
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	cfg := config{Addr: defaultAddr, SMTPURL: getenv("SMTP_URL"), DatabaseURL: getenv("DATABASE_URL"),
-		Migrate: getenv("AGENTGIGS_MIGRATE") != "false", Stripe: stripeConfig{
+		Migrate: getenv("AGENTGIGS_MIGRATE") != "false",
+		Plugins: pluginsConfig{Dir: getenv("AGENTGIGS_PLUGINS_DIR"), Account: getenv("AGENTGIGS_PLUGIN_ACCOUNT")}, Stripe: stripeConfig{
 			SecretKey: getenv("STRIPE_SECRET_KEY"), WebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
 			ConnectWebhookSecret: getenv("STRIPE_CONNECT_WEBHOOK_SECRET"), APIBase: getenv("STRIPE_API_BASE"),
 		}}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/adapters/postgres"
+	"github.com/agentgigs/agentgigs/adapters/proofhost"
 	"github.com/agentgigs/agentgigs/adapters/smtp"
 	"github.com/agentgigs/agentgigs/adapters/sortid"
 	"github.com/agentgigs/agentgigs/adapters/stripe"
@@ -115,6 +116,15 @@ func build(ctx context.Context, cfg config, baseURL string, mailOut io.Writer, l
 		return nil, err
 	}
 	a.Service = svc
+	if cfg.Plugins.Dir != "" {
+		note, closePlugins, err := loadPlugins(cfg.Plugins, svc, log)
+		if err != nil {
+			return nil, err
+		}
+		closeStore := a.Close
+		a.Close = func() { closePlugins(); closeStore() }
+		a.Notes = append(a.Notes, note)
+	}
 	apiCfg := api.Config{Service: svc, BaseURL: baseURL, Log: log, ReadyCheck: readyCheck(a.Store)}
 	if memDB != nil {
 		inbox, _ := mailer.(*memory.Mailer)
@@ -130,6 +140,37 @@ func build(ctx context.Context, cfg config, baseURL string, mailOut io.Writer, l
 	}
 	ok = true
 	return a, nil
+}
+
+// loadPlugins starts the proofer plugins of c.Dir and registers them as automatic proofers acting
+// through the account c.Account (an account the operator verified and onboarded, paid the fees).
+func loadPlugins(c pluginsConfig, svc *market.Service, log *slog.Logger) (string, func(), error) {
+	if c.Account == "" {
+		return "", nil, errors.New("AGENTGIGS_PLUGIN_ACCOUNT is required with AGENTGIGS_PLUGINS_DIR: the account the plugins review and are paid as")
+	}
+	plugins, err := proofhost.Load(c.Dir, proofhost.Options{Log: slogWriter{log}})
+	if err != nil {
+		return "", nil, fmt.Errorf("AGENTGIGS_PLUGINS_DIR: %w", err)
+	}
+	names := make([]string, len(plugins))
+	for i, p := range plugins {
+		svc.AddAutoProofer(c.Account, p)
+		names[i] = p.Name()
+	}
+	closeAll := func() {
+		for _, p := range plugins {
+			p.Close()
+		}
+	}
+	return fmt.Sprintf("Proofer plugins: %d from %s (%s), acting as %s.", len(plugins), c.Dir, strings.Join(names, ", "), c.Account), closeAll, nil
+}
+
+// slogWriter writes each line it is given to the log, for the plugins' output.
+type slogWriter struct{ log *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.log.Info("plugin", "line", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 // openDatabase connects to DATABASE_URL and, unless AGENTGIGS_MIGRATE=false, migrates the schema
