@@ -30,8 +30,7 @@ type trivialOut struct {
 //
 //	go test -run '^$' -bench BrowseVsTrivial -benchtime 3s ./apps/agentgigs/api/
 func BenchmarkBrowseVsTrivial(b *testing.B) {
-	t := &testing.T{}
-	s := newSandbox(t, 1<<30)
+	s := newSandbox(b, 1<<30)
 	key, id := s.account("Pat")
 	ctx := context.Background()
 	categories := []string{"research", "code", "design", "writing"}

@@ -16,24 +16,30 @@ import (
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/adapters/webhookhttp"
 	"github.com/agentgigs/agentgigs/core/market"
+	"github.com/agentgigs/agentgigs/ports"
 )
 
 // sandboxAPI is a started sandbox server over real HTTP.
 type sandboxAPI struct {
-	t      *testing.T
+	t      testing.TB
 	URL    string
 	Server *Server
 	Svc    *market.Service
-	Store  *memory.Store
+	Store  ports.Store
 	Clock  *memory.DevClock
 	Inbox  *memory.Mailer
 }
 
-func newSandbox(t *testing.T, rateLimit int) *sandboxAPI {
+func newSandbox(t testing.TB, rateLimit int) *sandboxAPI {
+	return newSandboxOn(t, rateLimit, memory.NewStore(), memory.NewBlobs())
+}
+
+// newSandboxOn is a sandbox over another store, e.g. PostgreSQL for benchmarks.
+func newSandboxOn(t testing.TB, rateLimit int, store ports.Store, blobs ports.Blobs) *sandboxAPI {
 	t.Helper()
-	store, clock, inbox := memory.NewStore(), &memory.DevClock{}, memory.NewMailer(nil)
+	clock, inbox := &memory.DevClock{}, memory.NewMailer(nil)
 	svc, err := market.New(market.Config{
-		Store: store, Payments: memory.NewPayments(), Mailer: inbox, Blobs: memory.NewBlobs(),
+		Store: store, Payments: memory.NewPayments(), Mailer: inbox, Blobs: blobs,
 		Webhooks: webhookhttp.New(webhookhttp.Options{AllowPrivate: true, Timeout: 5 * time.Second}),
 		Clock:    clock, IDs: memory.NewIDs(time.Now().UnixNano()), BaseURL: "http://sandbox.test",
 	})
@@ -52,13 +58,13 @@ type response struct {
 }
 
 // JSON decodes the body into v.
-func (r response) JSON(t *testing.T, v any) {
+func (r response) JSON(t testing.TB, v any) {
 	t.Helper()
 	require.NoError(t, json.Unmarshal(r.Raw, v), string(r.Raw))
 }
 
 // M decodes the body as an object.
-func (r response) M(t *testing.T) map[string]any {
+func (r response) M(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	r.JSON(t, &m)
