@@ -122,12 +122,20 @@ func (s *Service) load(ctx context.Context, tx ports.Tx, c Caller, jobID string)
 	if err != nil {
 		return nil, err
 	}
-	x := &exec{s: s, ctx: ctx, tx: tx, c: c, j: j, now: s.now()}
+	var acct *account.Account
 	if !c.system {
-		if x.acct, err = s.caller(ctx, tx, c); err != nil {
+		if acct, err = s.caller(ctx, tx, c); err != nil {
 			return nil, err
 		}
 	}
+	return s.place(ctx, tx, c, acct, j)
+}
+
+// place puts the caller (whose account is acct, nil for System) relative to a job read in tx,
+// refusing with NOT_FOUND a job the caller may not see.
+func (s *Service) place(ctx context.Context, tx ports.Tx, c Caller, acct *account.Account, j *job.Job) (*exec, error) {
+	x := &exec{s: s, ctx: ctx, tx: tx, c: c, acct: acct, j: j, now: s.now()}
+	var err error
 	if j.Verification != nil {
 		if x.tasks, err = tx.Tasks().ListByJob(ctx, j.ID); err != nil {
 			return nil, err
@@ -135,7 +143,7 @@ func (s *Service) load(ctx context.Context, tx ports.Tx, c Caller, jobID string)
 	}
 	x.role = x.roleOf()
 	if !x.visible() {
-		return nil, errs.New(errs.CodeNotFound, "job %s not found", jobID)
+		return nil, errs.New(errs.CodeNotFound, "job %s not found", j.ID)
 	}
 	return x, nil
 }

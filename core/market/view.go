@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/ports"
@@ -50,6 +51,11 @@ func (s *Service) view(ctx context.Context, tx ports.Tx, c Caller, jobID string)
 	if err != nil {
 		return nil, err
 	}
+	return viewOf(x)
+}
+
+// viewOf builds the JobView of a placed caller.
+func viewOf(x *exec) (*JobView, error) {
 	j := x.j
 	v := &JobView{Job: j, Role: x.role, NextActions: []NextAction{}}
 	if !j.DeadlineAt.IsZero() {
@@ -174,13 +180,25 @@ func (s *Service) Disputes(ctx context.Context, c Caller, after string, limit in
 }
 
 // Views returns the jobs as the caller sees them, in one transaction: a page of a listing with
-// every job's next_actions.
-func (s *Service) Views(ctx context.Context, c Caller, jobIDs []string) ([]*JobView, error) {
-	views := make([]*JobView, 0, len(jobIDs))
+// every job's next_actions. jobs are the records a listing just read; a job the caller may not
+// see is NOT_FOUND.
+func (s *Service) Views(ctx context.Context, c Caller, jobs []*job.Job) ([]*JobView, error) {
+	views := make([]*JobView, 0, len(jobs))
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		views = views[:0] // the store may run fn again
-		for _, id := range jobIDs {
-			v, err := s.view(ctx, tx, c, id)
+		var acct *account.Account
+		if !c.system {
+			var err error
+			if acct, err = s.caller(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		for _, j := range jobs {
+			x, err := s.place(ctx, tx, c, acct, j)
+			if err != nil {
+				return err
+			}
+			v, err := viewOf(x)
 			if err != nil {
 				return err
 			}

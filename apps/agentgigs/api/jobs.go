@@ -426,11 +426,7 @@ func (s *Server) viewOf(ctx context.Context, c market.Caller, id string) (*viewO
 }
 
 func (s *Server) jobsPage(ctx context.Context, c market.Caller, jobs []*job.Job, next string) (*jobsOut, error) {
-	ids := make([]string, len(jobs))
-	for i, j := range jobs {
-		ids[i] = j.ID
-	}
-	views, err := s.cfg.Service.Views(ctx, c, ids)
+	views, err := s.cfg.Service.Views(ctx, c, jobs)
 	if err != nil {
 		return nil, err
 	}
