@@ -44,6 +44,7 @@ type Tx interface {
 	APIKeys() APIKeys
 	Webhooks() Webhooks
 	Idempotency() Idempotency
+	ProcessorEvents() ProcessorEvents
 }
 
 // Accounts stores accounts.
@@ -265,4 +266,12 @@ type Idempotency interface {
 	// Delete removes the record, so that the key may be used again; deleting a missing record is
 	// not an error.
 	Delete(ctx context.Context, accountID, key string) error
+}
+
+// ProcessorEvents records the payment processor's events that took effect, so that a replayed
+// event takes effect once.
+type ProcessorEvents interface {
+	// Record notes that the event took effect at the given time; ErrConflict when it was recorded
+	// before.
+	Record(ctx context.Context, id string, at time.Time) error
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"time"
 
 	"github.com/agentgigs/agentgigs/core/apikey"
 	"github.com/agentgigs/agentgigs/core/webhook"
@@ -202,4 +203,11 @@ func (r *idempotencyRepo) Delete(ctx context.Context, accountID, key string) err
 	s := (*tx)(r).store()
 	s.idempotency.remove(s, idemKey(accountID, key))
 	return nil
+}
+
+type procEventsRepo tx
+
+func (r *procEventsRepo) Record(ctx context.Context, id string, at time.Time) error {
+	s := (*tx)(r).store()
+	return s.procEvents.insert(s, id, &at)
 }

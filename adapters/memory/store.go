@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/apikey"
@@ -77,6 +78,7 @@ type Store struct {
 	endpoints   table[webhook.Endpoint]
 	deliveries  table[webhook.Delivery]
 	idempotency table[ports.IdempotentRequest]
+	procEvents  table[time.Time]
 
 	// Owned by the running transaction (the lock holder); reused from one to the next.
 	undo     []undoRec
@@ -110,6 +112,7 @@ func NewStore() *Store {
 		endpoints:        table[webhook.Endpoint]{rows: map[string]rec[webhook.Endpoint]{}},
 		deliveries:       table[webhook.Delivery]{rows: map[string]rec[webhook.Delivery]{}},
 		idempotency:      table[ports.IdempotentRequest]{rows: map[string]rec[ports.IdempotentRequest]{}},
+		procEvents:       table[time.Time]{rows: map[string]rec[time.Time]{}},
 	}
 }
 
@@ -172,6 +175,9 @@ func (t *tx) Timers() ports.Timers             { return (*timersRepo)(t) }
 func (t *tx) APIKeys() ports.APIKeys           { return (*apiKeysRepo)(t) }
 func (t *tx) Webhooks() ports.Webhooks         { return (*webhooksRepo)(t) }
 func (t *tx) Idempotency() ports.Idempotency   { return (*idempotencyRepo)(t) }
+func (t *tx) ProcessorEvents() ports.ProcessorEvents {
+	return (*procEventsRepo)(t)
+}
 
 // undoKind says which write an undoRec reverses.
 type undoKind uint8

@@ -310,3 +310,19 @@ func (r *idempotencyRepo) Delete(ctx context.Context, accountID, key string) err
 	_, err := (*tx)(r).exec(ctx, "Idempotency.Delete", `DELETE FROM idempotency_requests WHERE account_id = $1 AND key = $2`, accountID, key)
 	return err
 }
+
+// ---- processor events ----
+
+type procEventsRepo tx
+
+func (r *procEventsRepo) Record(ctx context.Context, id string, at time.Time) error {
+	tag, err := (*tx)(r).exec(ctx, "ProcessorEvents.Record", `INSERT INTO processor_events (id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+		id, ts(at))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return conflict("processor event %q was recorded before", id)
+	}
+	return nil
+}

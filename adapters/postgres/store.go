@@ -279,6 +279,9 @@ func (t *tx) Timers() ports.Timers             { return (*timersRepo)(t) }
 func (t *tx) APIKeys() ports.APIKeys           { return (*apiKeysRepo)(t) }
 func (t *tx) Webhooks() ports.Webhooks         { return (*webhooksRepo)(t) }
 func (t *tx) Idempotency() ports.Idempotency   { return (*idempotencyRepo)(t) }
+func (t *tx) ProcessorEvents() ports.ProcessorEvents {
+	return (*procEventsRepo)(t)
+}
 
 func notFound(kind, id string) error {
 	return fmt.Errorf("postgres: %s %q: %w", kind, id, ports.ErrNotFound)

@@ -289,7 +289,8 @@ const MaxWebhookBytes = 1 << 20
 //   - 405 to anything but POST;
 //   - 400 with the reason when the signature is missing, wrong or stale, or the body is not an
 //     event (Stripe does not fix those by retrying, but the dashboard shows them);
-//   - 200 "ok <action>" when the callback succeeded, "ignored: <note>" for an event the
+//   - 200 "ok <action>" when the callback succeeded, "duplicate: …" for an event that already
+//     took effect (the callback records the event ID in the transaction of its effect), "ignored: <note>" for an event the
 //     marketplace does not act on, and "ignored: <error>" when the callback refused the event
 //     for good (a replay, or an event overtaken by a later one);
 //   - 500 with the error when the callback failed in a way a retry may fix, so Stripe retries.
@@ -315,9 +316,12 @@ func NewWebhookHandler(secret, connectSecret string, cb Callbacks) http.Handler 
 			fmt.Fprintf(w, "ignored: %s\n", n.Note)
 			return
 		}
-		switch err := apply(r.Context(), cb, n); {
+		// The callback records the event in the transaction of its effect: a replay is refused.
+		switch err := apply(market.ProcessorEvent(r.Context(), n.EventID), cb, n); {
 		case err == nil:
 			fmt.Fprintf(w, "ok %s\n", n.Action)
+		case errors.Is(err, market.ErrEventHandled):
+			fmt.Fprintf(w, "duplicate: %s already took effect\n", n.EventID)
 		case settled(err):
 			fmt.Fprintf(w, "ignored: %s: %v\n", n.Action, err)
 		default:

@@ -91,7 +91,8 @@ func TestMigrateAndSeedCommands(t *testing.T) {
 	require.Regexp(t, `(?m)^0002_access\s+applied `, out.String())
 	out.Reset()
 	require.NoError(t, run(t.Context(), []string{"migrate", "down"}, getenv, &out, &out))
-	require.Regexp(t, `(?m)^0002_access\s+pending$`, out.String())
+	require.Regexp(t, `(?m)^0002_access\s+applied `, out.String())
+	require.Regexp(t, `(?m)^0003_processor_events\s+pending$`, out.String())
 	require.NoError(t, run(t.Context(), []string{"migrate", "up"}, getenv, &out, &out))
 
 	out.Reset()

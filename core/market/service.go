@@ -91,9 +91,36 @@ var System = Caller{system: true}
 // IsSystem reports whether c is the platform itself.
 func (c Caller) IsSystem() bool { return c.system }
 
-// tx runs fn in a store transaction, translating the ports' sentinels to domain errors.
+// tx runs fn in a store transaction, translating the ports' sentinels to domain errors. When ctx
+// carries a processor event (ProcessorEvent), the event is recorded in the same transaction, and
+// an event recorded before refuses the transaction with ErrEventHandled.
 func (s *Service) tx(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
-	return domainError(s.cfg.Store.WithinTx(ctx, fn))
+	id, _ := ctx.Value(processorEventKey{}).(string)
+	if id == "" {
+		return domainError(s.cfg.Store.WithinTx(ctx, fn))
+	}
+	return domainError(s.cfg.Store.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		if err := tx.ProcessorEvents().Record(ctx, id, s.now()); err != nil {
+			if errors.Is(err, ports.ErrConflict) {
+				return ErrEventHandled
+			}
+			return err
+		}
+		return fn(ctx, tx)
+	}))
+}
+
+// ErrEventHandled refuses a processor callback whose event already took effect.
+var ErrEventHandled = errors.New("market: this processor event already took effect")
+
+type processorEventKey struct{}
+
+// ProcessorEvent returns a context for the processor callback (ConfirmFunding, TopUpSucceeded,
+// PayoutSettled, …) of the processor's event id: the callback records the event in the
+// transaction of its effect, so a replayed event is refused with ErrEventHandled and takes effect
+// once, and an effect that fails records nothing, so the processor's retry runs it.
+func ProcessorEvent(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, processorEventKey{}, id)
 }
 
 // domainError maps ports sentinels to typed domain errors; domain errors pass through.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/core/errs"
+	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/webhook"
 	"github.com/agentgigs/agentgigs/testkit"
@@ -160,4 +161,22 @@ func TestAPIKeys(t *testing.T) {
 	require.Len(t, keys, 1)
 	require.NotNil(t, keys[0].RevokedAt)
 	require.Empty(t, testkit.Got(k.Service.APIKeys(k.Ctx, b)).Must(t))
+}
+
+func TestProcessorEventTakesEffectOnce(t *testing.T) {
+	k := testkit.New(t)
+	a := k.Account("Ann")
+	top := testkit.Got(k.Service.TopUp(k.Ctx, a, testkit.USDAmount(5_000), "key-1")).Must(t)
+	ev := market.ProcessorEvent(k.Ctx, "evt_1")
+
+	// An effect that fails records nothing: the processor's retry of the same event runs.
+	require.Error(t, k.Service.TopUpSucceeded(ev, "tu_missing"))
+	require.NoError(t, k.Service.TopUpSucceeded(ev, top.ID))
+	require.Equal(t, int64(5_000), k.Balance(ledger.Wallet(a.AccountID)))
+
+	// A replay of the event that took effect is refused, and changes nothing.
+	require.ErrorIs(t, k.Service.TopUpSucceeded(ev, top.ID), market.ErrEventHandled)
+	require.ErrorIs(t, k.Service.TopUpReturned(ev, top.ID), market.ErrEventHandled)
+	require.Equal(t, int64(5_000), k.Balance(ledger.Wallet(a.AccountID)))
+	k.CheckInvariants()
 }

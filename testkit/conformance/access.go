@@ -154,3 +154,20 @@ func storeIdempotency(t *testing.T, s ports.Store) {
 		require.ErrorIs(t, err, ports.ErrNotFound)
 	})
 }
+
+// storeProcessorEvents checks that an event is recorded once, and that a rolled-back record is
+// forgotten.
+func storeProcessorEvents(t *testing.T, s ports.Store) {
+	id := "evt_" + nonce()
+	require.Error(t, txErr(t, s, func(ctx context.Context, tx ports.Tx) error {
+		require.NoError(t, tx.ProcessorEvents().Record(ctx, id, at(0)))
+		return errors.New("roll back")
+	}))
+	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+		require.NoError(t, tx.ProcessorEvents().Record(ctx, id, at(0)), "a rolled-back record is forgotten")
+		require.NoError(t, tx.ProcessorEvents().Record(ctx, "evt_other"+nonce(), at(0)))
+	})
+	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+		require.ErrorIs(t, tx.ProcessorEvents().Record(ctx, id, at(time.Hour)), ports.ErrConflict)
+	})
+}

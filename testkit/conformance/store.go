@@ -26,7 +26,7 @@ import (
 // panic, across every repository), not-found and uniqueness outcomes, job versions, copy
 // semantics, every field of every keyed record surviving a write, job listing, the ledger's
 // balance rules, the event and audit logs, timers, API keys, webhook endpoints and deliveries,
-// idempotency records, and concurrent read-modify-write transactions. newStore must return an empty store.
+// idempotency records, processor events, and concurrent read-modify-write transactions. newStore must return an empty store.
 func Store(t *testing.T, newStore func(t *testing.T) ports.Store) {
 	t.Run("Tx", func(t *testing.T) {
 		t.Parallel()
@@ -107,6 +107,10 @@ func Store(t *testing.T, newStore func(t *testing.T) ports.Store) {
 	t.Run("Idempotency", func(t *testing.T) {
 		t.Parallel()
 		storeIdempotency(t, newStore(t))
+	})
+	t.Run("ProcessorEvents", func(t *testing.T) {
+		t.Parallel()
+		storeProcessorEvents(t, newStore(t))
 	})
 	t.Run("Concurrency", func(t *testing.T) {
 		t.Parallel()
