@@ -28,22 +28,15 @@ func isStd(p string) bool {
 	return !strings.Contains(first, ".")
 }
 
-// useCases is the one core package allowed to import ports: the marketplace service (the use
-// cases) lives in core and drives the domain through ports (DESIGN §2's core/ entry, CONVENTIONS
-// "Layout and names"). Every other core package imports only the standard library and core.
-const useCases = "core/market"
-
 // importRule returns why file (slash-separated, relative to the repo root) may not import p, or ""
 // when it may. The rules are DESIGN §2.
 func importRule(file, p string) string {
 	parts := strings.Split(file, "/")
 	switch {
-	case path.Dir(file) == useCases && within(p, "ports"):
-		return ""
 	case parts[0] == "core" && !isStd(p) && !within(p, "core"):
 		return "core imports only the standard library and core"
-	case parts[0] == "ports" && !isStd(p) && !within(p, "core") && !within(p, "ports"):
-		return "ports import only the standard library, core and ports"
+	case len(parts) > 1 && parts[0] == "core" && parts[1] == "ports" && within(p, "core/market"):
+		return "the ports do not import the use cases"
 	case parts[0] == "adapters" && within(p, "adapters"):
 		own := ""
 		if len(parts) > 2 { // adapters/X/...; a file directly in adapters/ belongs to no adapter
@@ -69,24 +62,22 @@ func TestImportRule(t *testing.T) {
 		{"core/job/job.go", "time", true},
 		{"core/job/job.go", "math/rand/v2", true},
 		{"core/job/job.go", module + "/core/money", true},
-		{"core/market/service.go", module + "/ports", true},
+		{"core/market/service.go", module + "/core/ports", true},
+		{"core/market/service.go", module + "/ports", false},
 		{"core/market/service.go", module + "/adapters/memory", false},
 		{"core/market/service.go", module + "/testkit", false},
-		{"core/market/sub/x.go", module + "/ports", false},
-		{"core/job/job.go", module + "/ports", false},
-		{"core/ledger/ledger.go", module + "/ports", false},
 		{"core/job/job.go", module + "/adapters/memory", false},
 		{"core/job/job.go", "github.com/stretchr/testify/require", false},
 		{"core/job/job.go", "golang.org/x/sync/errgroup", false},
 		{"core/job/job.go", module + "/core2/x", false},
 		{"core/job/job.go", module, false},
-		{"ports/store.go", module + "/core/ledger", true},
-		{"ports/store.go", module + "/ports/sub", true},
-		{"ports/store.go", "context", true},
-		{"ports/store.go", module + "/adapters/memory", false},
-		{"ports/store.go", module + "/testkit", false},
-		{"ports/store.go", "github.com/jackc/pgx/v5", false},
-		{"adapters/memory/store.go", module + "/ports", true},
+		{"core/ports/store.go", module + "/core/ledger", true},
+		{"core/ports/store.go", "context", true},
+		{"core/ports/store.go", module + "/core/market", false},
+		{"core/ports/store.go", module + "/adapters/memory", false},
+		{"core/ports/store.go", module + "/testkit", false},
+		{"core/ports/store.go", "github.com/jackc/pgx/v5", false},
+		{"adapters/memory/store.go", module + "/core/ports", true},
 		{"adapters/memory/store.go", module + "/core/job", true},
 		{"adapters/memory/sub/x.go", module + "/adapters/memory/internal", true},
 		{"adapters/postgres/db.go", "github.com/jackc/pgx/v5", true},
@@ -160,7 +151,7 @@ func TestArchitecture(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Positive(t, files["core"], "no Go file found under core/: is the working directory the repo root?")
-	require.Positive(t, files["ports"], "no Go file found under ports/")
+	require.Positive(t, files["adapters"], "no Go file found under adapters/")
 	require.Empty(t, violations, "DESIGN §2 import rules broken:\n%s", strings.Join(violations, "\n"))
 	t.Logf("checked Go files per directory: %v", files)
 }

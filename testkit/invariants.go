@@ -6,7 +6,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/core/ledger"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // CheckInvariants returns an error describing the first broken money invariant of DESIGN §3:

@@ -20,8 +20,8 @@ import (
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // Start is the fake clock's starting time.

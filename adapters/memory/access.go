@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/agentgigs/agentgigs/core/apikey"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/webhook"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // table holds rarely written records (API keys, webhooks, idempotency records) by key, each with

@@ -8,7 +8,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // BenchmarkStoreTx measures one typical use-case transaction: read a job, write it back with the

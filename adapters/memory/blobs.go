@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // Blobs is an in-memory ports.Blobs. Each Put stores its content under a new key

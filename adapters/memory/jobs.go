@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/agentgigs/agentgigs/core/job"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // DefaultListLimit is how many jobs Jobs.List returns when the filter's Limit is 0 (or negative).

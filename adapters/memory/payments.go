@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // The operations of Payments, as FailNext names them.

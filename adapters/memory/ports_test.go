@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
-	"github.com/agentgigs/agentgigs/ports"
 	"github.com/agentgigs/agentgigs/testkit/conformance"
 )
 

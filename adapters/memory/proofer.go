@@ -3,8 +3,8 @@ package memory
 import (
 	"context"
 
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // Proofer is an in-process automatic proofer: a name and a review function, for tests and for

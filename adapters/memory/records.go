@@ -9,9 +9,9 @@ import (
 	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/core/review"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 func notFound(kind, id string) error {

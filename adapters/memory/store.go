@@ -13,10 +13,10 @@ import (
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/core/review"
 	"github.com/agentgigs/agentgigs/core/webhook"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // Store is the in-memory ports.Store. Make one with NewStore; the zero value is not usable.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 type timersRepo tx

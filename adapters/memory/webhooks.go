@@ -5,8 +5,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/webhook"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // WebhookSender is a fake ports.WebhookSender that signs every request as the real sender does,

@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/agentgigs/agentgigs/core/apikey"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/webhook"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // ---- API keys ----

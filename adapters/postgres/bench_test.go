@@ -18,7 +18,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // BenchmarkEscrowCycle measures one escrow cycle as two committed (durable) transactions: fund a

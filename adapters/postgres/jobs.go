@@ -11,7 +11,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // DefaultListLimit is how many jobs Jobs.List returns when the filter's Limit is 0 (or negative).

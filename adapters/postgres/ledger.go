@@ -14,7 +14,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // ---- ledger ----

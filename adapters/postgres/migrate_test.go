@@ -12,7 +12,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/adapters/postgres"
 	"github.com/agentgigs/agentgigs/adapters/postgres/pgtest"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 func TestMigrationFS(t *testing.T) {

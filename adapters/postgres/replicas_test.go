@@ -14,7 +14,7 @@ import (
 	"github.com/agentgigs/agentgigs/adapters/postgres/pgtest"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/market"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/testkit"
 )
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // Timers run through River (github.com/riverqueue/river): Timers.Schedule writes the timer row and,

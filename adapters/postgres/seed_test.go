@@ -10,7 +10,7 @@ import (
 	"github.com/agentgigs/agentgigs/adapters/postgres"
 	"github.com/agentgigs/agentgigs/adapters/postgres/pgtest"
 	"github.com/agentgigs/agentgigs/core/job"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 func TestSeed(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/adapters/postgres"
 	"github.com/agentgigs/agentgigs/adapters/postgres/pgtest"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/testkit"
 	"github.com/agentgigs/agentgigs/testkit/conformance"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 type timersRepo tx

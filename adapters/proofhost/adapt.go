@@ -9,9 +9,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/plugins/proofer"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // Errors a review returns, wrapped with the proofer's name; match them with errors.Is. A proofer

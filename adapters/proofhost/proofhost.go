@@ -36,9 +36,9 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
 
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/plugins/proofer"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // SumsFile is the optional file of a plugin directory pinning its plugins' SHA-256, in the format

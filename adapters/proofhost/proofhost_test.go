@@ -15,8 +15,8 @@ import (
 	"github.com/agentgigs/agentgigs/adapters/proofhost"
 	"github.com/agentgigs/agentgigs/adapters/proofhost/proofhosttest"
 	"github.com/agentgigs/agentgigs/core/job"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/plugins/proofer"
-	"github.com/agentgigs/agentgigs/ports"
 	"github.com/agentgigs/agentgigs/testkit/conformance"
 )
 

@@ -23,7 +23,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // TLSMode says how a connection to the server is encrypted.

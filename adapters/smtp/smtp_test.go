@@ -22,7 +22,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/adapters/smtp"
 	"github.com/agentgigs/agentgigs/adapters/smtp/smtptest"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/testkit/conformance"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	stripego "github.com/stripe/stripe-go/v76"
 
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // Error is a failed Stripe call, or a call the adapter refused before making it. It carries no

@@ -12,7 +12,7 @@ import (
 	"github.com/stripe/stripe-go/v76/client"
 
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // Metadata keys and values the adapter writes on Stripe objects and the webhook translator reads.

@@ -14,7 +14,7 @@ import (
 	"github.com/agentgigs/agentgigs/adapters/stripe/stripetest"
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/testkit/conformance"
 )
 

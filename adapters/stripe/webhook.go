@@ -13,7 +13,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/market"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // Callbacks are the marketplace's processor callbacks the webhooks drive. *market.Service

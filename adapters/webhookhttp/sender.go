@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/webhook"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // DefaultTimeout bounds one delivery attempt.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/webhook"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 func TestSendPostsHeadersAndBody(t *testing.T) {

@@ -20,7 +20,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 func noEnv(string) string { return "" }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/agentgigs/agentgigs/core/market"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // runTimers is the in-process scheduler of the embedded default: every tick it runs the timers

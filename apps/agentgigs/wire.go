@@ -21,7 +21,7 @@ import (
 	"github.com/agentgigs/agentgigs/adapters/webhookhttp"
 	"github.com/agentgigs/agentgigs/apps/agentgigs/api"
 	"github.com/agentgigs/agentgigs/core/market"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // riverWorkers is how many timers one replica works at once on PostgreSQL.

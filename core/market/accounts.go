@@ -22,7 +22,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // RegisterInput is what a new account gives.

@@ -17,8 +17,8 @@ import (
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // Command is one action on a job with its parameters. Only the fields of the action matter; the

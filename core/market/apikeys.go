@@ -7,7 +7,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/apikey"
 	"github.com/agentgigs/agentgigs/core/errs"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // CreateAPIKey makes an API key for the caller's account and returns it with its secret, which

@@ -14,7 +14,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/job"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // Emails are composed here from the embedded templates and queued as timers in the transaction

@@ -15,7 +15,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/market"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/testkit"
 )
 

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // Idempotency keys: how long a key's answer is kept, and how long a first request may run before

@@ -8,8 +8,8 @@ import (
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // AvailableTasks lists open verification tasks the caller is eligible to claim, oldest first.

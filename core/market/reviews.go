@@ -7,9 +7,9 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/review"
 	"github.com/agentgigs/agentgigs/core/trust"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // Review records the caller's review of the other party of a paid, finished job: once per party,

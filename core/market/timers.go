@@ -8,7 +8,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/payout"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // Timer actions that are not job transitions.

@@ -8,7 +8,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // NextAction is something the caller may do to the job now.

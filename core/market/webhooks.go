@@ -11,8 +11,8 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/event"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/webhook"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // actionWebhook is the timer action of a webhook delivery attempt; the timer's Ref is the

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgigs/agentgigs/adapters/proofhost/proofhosttest"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/plugins/proofer"
-	"github.com/agentgigs/agentgigs/ports"
 	"github.com/agentgigs/agentgigs/testkit/conformance"
 )
 

@@ -12,8 +12,8 @@ import (
 	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // filler sets every field of a value to a distinct non-zero value, so a record built with it

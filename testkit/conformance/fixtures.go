@@ -15,9 +15,9 @@ import (
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/core/review"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // t0 is the suites' epoch: UTC, microsecond precision.

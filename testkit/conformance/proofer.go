@@ -10,7 +10,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // ProofRequest returns the request the Proofer suite reviews: a small text file delivered for a

@@ -17,9 +17,9 @@ import (
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/core/review"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // Store runs the conformance suite of ports.Store: transactions (commit, rollback on error and on

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentgigs/agentgigs/adapters/proofhost"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/plugins/proofer"
-	"github.com/agentgigs/agentgigs/ports"
 )
 
 // InProcess returns impl as a ports.Proofer called directly in this process, through the host's

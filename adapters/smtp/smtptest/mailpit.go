@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // Install is the command that installs the mailpit version the tests are written against.

@@ -16,7 +16,7 @@ import (
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/adapters/webhookhttp"
 	"github.com/agentgigs/agentgigs/core/market"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // sandboxAPI is a started sandbox server over real HTTP.

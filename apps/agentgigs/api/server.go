@@ -20,7 +20,7 @@ import (
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/market"
-	"github.com/agentgigs/agentgigs/ports"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // Version is the API's version in the OpenAPI document.
