@@ -3,11 +3,8 @@ package memory
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"sync"
 
@@ -30,27 +27,16 @@ func NewBlobs() *Blobs { return &Blobs{blobs: map[string][]byte{}} }
 // negative maxSize counts as 0) is refused with an error wrapping ports.ErrTooLarge, and an error
 // reading r is returned; in both cases nothing is stored.
 func (b *Blobs) Put(ctx context.Context, r io.Reader, maxSize int64) (ports.BlobInfo, error) {
-	maxSize = max(maxSize, 0)
-	limit := maxSize
-	if limit < math.MaxInt64 {
-		limit++
-	}
-	h := sha256.New()
-	var buf bytes.Buffer
-	n, err := io.Copy(io.MultiWriter(h, &buf), io.LimitReader(r, limit))
+	content, info, err := ports.ReadBlob(r, maxSize)
 	if err != nil {
-		return ports.BlobInfo{}, fmt.Errorf("memory: blobs: reading content: %w", err)
+		return ports.BlobInfo{}, fmt.Errorf("memory: blobs: %w", err)
 	}
-	if n > maxSize {
-		return ports.BlobInfo{}, fmt.Errorf("memory: blobs: content exceeds %d bytes: %w", maxSize, ports.ErrTooLarge)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.n++
-	key := "blob_" + sum[:12] + "_" + strconv.Itoa(b.n)
-	b.blobs[key] = buf.Bytes()
-	return ports.BlobInfo{Key: key, SHA256: sum, Size: n}, nil
+	info.Key = "blob_" + info.SHA256[:12] + "_" + strconv.Itoa(b.n)
+	b.blobs[info.Key] = content
+	return info, nil
 }
 
 // Open returns a reader of the content stored under key, or an error wrapping ports.ErrNotFound.

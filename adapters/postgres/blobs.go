@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/jackc/pgx/v5"
 
@@ -29,25 +26,11 @@ func (s *Store) Blobs() *Blobs { return &Blobs{s: s} }
 // Put reads at most maxSize+1 bytes of r: longer content is refused with ErrTooLarge, a read
 // error is returned, and in both cases nothing is stored.
 func (b *Blobs) Put(ctx context.Context, r io.Reader, maxSize int64) (ports.BlobInfo, error) {
-	maxSize = max(maxSize, 0)
-	limit := maxSize
-	if limit < math.MaxInt64 {
-		limit++
-	}
-	h := sha256.New()
-	var buf bytes.Buffer
-	n, err := io.Copy(io.MultiWriter(h, &buf), io.LimitReader(r, limit))
+	content, info, err := ports.ReadBlob(r, maxSize)
 	if err != nil {
-		return ports.BlobInfo{}, fmt.Errorf("postgres: blobs: reading content: %w", err)
+		return ports.BlobInfo{}, fmt.Errorf("postgres: blobs: %w", err)
 	}
-	if n > maxSize {
-		return ports.BlobInfo{}, fmt.Errorf("postgres: blobs: content exceeds %d bytes: %w", maxSize, ports.ErrTooLarge)
-	}
-	info := ports.BlobInfo{Key: "blob_" + rand.Text(), SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}
-	content := buf.Bytes()
-	if content == nil {
-		content = []byte{} // empty content, not NULL
-	}
+	info.Key = "blob_" + rand.Text()
 	if _, err := b.s.pool.Exec(ctx, `INSERT INTO blobs (key, sha256, size, content) VALUES ($1, $2, $3, $4)`,
 		info.Key, info.SHA256, info.Size, content); err != nil {
 		return ports.BlobInfo{}, translate("Blobs.Put", err, false)
