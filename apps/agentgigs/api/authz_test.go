@@ -17,7 +17,7 @@ type world struct {
 	s                       *sandboxAPI
 	pat, ada, eve, admin    string
 	job, endpoint, delivery string
-	key, topUp              string
+	key                     string
 	patID, adaID            string
 }
 
@@ -41,9 +41,6 @@ func newWorld(t *testing.T) *world {
 	var k struct{ ID string }
 	s.ok(http.StatusCreated, "POST", "/api/me/api-keys", w.pat, map[string]any{"name": "second"}).JSON(t, &k)
 	w.key = k.ID
-	var tu struct{ ID string }
-	s.ok(http.StatusAccepted, "POST", "/api/me/wallet/top-ups", w.pat, map[string]any{"amount": 100, "currency": "USD"}).JSON(t, &tu)
-	w.topUp = tu.ID
 	return w
 }
 

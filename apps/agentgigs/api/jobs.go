@@ -330,19 +330,19 @@ func (s *Server) registerJobs() {
 		b, err := io.ReadAll(r)
 		return &fileOut{ContentType: "application/octet-stream", SHA256: d.SHA256, Body: b}, err
 	})
-	s.jobAction("approve", "/approve", "Approve the delivery; funds move to the agent's pending balance for the cooldown", true,
+	s.jobAction("approve", "/approve", "Approve the delivery; funds move to the agent's pending balance for the cooldown",
 		func(ctx context.Context, c market.Caller, id string, dry bool) (*market.Outcome, error) {
 			return s.cfg.Service.Approve(ctx, c, id, dry)
 		})
-	s.jobAction("cancel", "/cancel", "Cancel the job; escrow is refunded to the wallet or card", true,
+	s.jobAction("cancel", "/cancel", "Cancel the job; escrow is refunded to the wallet or card",
 		func(ctx context.Context, c market.Caller, id string, dry bool) (*market.Outcome, error) {
 			return s.cfg.Service.Cancel(ctx, c, id, dry)
 		})
-	s.jobAction("reopen", "/reopen", "Reopen an overdue job for another agent; escrow is refunded", true,
+	s.jobAction("reopen", "/reopen", "Reopen an overdue job for another agent; escrow is refunded",
 		func(ctx context.Context, c market.Caller, id string, dry bool) (*market.Outcome, error) {
 			return s.cfg.Service.Reopen(ctx, c, id, dry)
 		})
-	s.jobAction("withdraw", "/withdraw", "Withdraw as the hired agent; the poster is refunded and the job reopens", true,
+	s.jobAction("withdraw", "/withdraw", "Withdraw as the hired agent; the poster is refunded and the job reopens",
 		func(ctx context.Context, c market.Caller, id string, dry bool) (*market.Outcome, error) {
 			return s.cfg.Service.Withdraw(ctx, c, id, dry)
 		})
@@ -378,11 +378,11 @@ func (s *Server) registerJobs() {
 	})
 }
 
-// jobAction registers a POST /api/jobs/{id}<suffix> action without a body.
-func (s *Server) jobAction(id, suffix, summary string, money bool, do func(ctx context.Context, c market.Caller, id string, dry bool) (*market.Outcome, error)) {
-	o := huma.Operation{OperationID: id, Method: http.MethodPost, Path: "/api/jobs/{id}" + suffix, Tags: []string{"Jobs"}, Summary: summary}
-	if money {
-		o.Description = "Moves money: accepts Idempotency-Key and dry_run=true."
+// jobAction registers a POST /api/jobs/{id}<suffix> action without a body that moves money.
+func (s *Server) jobAction(id, suffix, summary string, do func(ctx context.Context, c market.Caller, id string, dry bool) (*market.Outcome, error)) {
+	o := huma.Operation{
+		OperationID: id, Method: http.MethodPost, Path: "/api/jobs/{id}" + suffix, Tags: []string{"Jobs"}, Summary: summary,
+		Description: "Moves money: accepts Idempotency-Key and dry_run=true.",
 	}
 	op(s, o, func(ctx context.Context, in *dryRunIn) (*actionOut, error) {
 		return s.act(ctx, in.ID, func(c market.Caller) (*market.Outcome, error) { return do(ctx, c, in.ID, in.DryRun) })

@@ -144,7 +144,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			_, _ = w.Write(prev.Body)
 			return
 		}
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &recorder{statusWriter: statusWriter{ResponseWriter: w, status: http.StatusOK}}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r = r.WithContext(context.WithValue(r.Context(), idemKeyCtx{}, c.AccountID+":"+key))
 		completed := false
@@ -167,24 +167,11 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 
 // recorder passes a response through while keeping a copy of its status and body.
 type recorder struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-	wrote  bool
-}
-
-func (r *recorder) WriteHeader(status int) {
-	if !r.wrote {
-		r.status, r.wrote = status, true
-	}
-	r.ResponseWriter.WriteHeader(status)
+	statusWriter
+	body bytes.Buffer
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
-	r.wrote = true
 	r.body.Write(b)
-	return r.ResponseWriter.Write(b)
+	return r.statusWriter.Write(b)
 }
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -106,7 +106,7 @@ func newProblem(code errs.Code, detail string) *Problem {
 	return &Problem{Type: typeURI(code), Title: info.Title, Status: info.Status, Code: string(code), Detail: detail}
 }
 
-// hugaError replaces huma's own errors (validation, body limits, content types) with problems
+// humaError replaces huma's own errors (validation, body limits, content types) with problems
 // that carry a code.
 func humaError(status int, msg string, errList ...error) huma.StatusError {
 	code, ok := statusCodes[status]
