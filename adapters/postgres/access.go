@@ -55,8 +55,8 @@ func (r *apiKeysRepo) Create(ctx context.Context, k *apikey.Key) error {
 
 func (r *apiKeysRepo) Get(ctx context.Context, id string) (*apikey.Key, error) {
 	t := (*tx)(r)
-	k, err := scanAPIKey(t.tx.QueryRow(ctx, `SELECT `+apiKeyCols+` FROM api_keys WHERE id = $1 FOR SHARE`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
+	k, err := scanAPIKey(t.row(ctx, "APIKeys.Get", `SELECT `+apiKeyCols+` FROM api_keys WHERE id = $1 FOR SHARE`, id))
+	if errors.Is(err, ports.ErrNotFound) {
 		return nil, notFound("API key", id)
 	}
 	if err != nil {
@@ -131,8 +131,8 @@ func (r *webhooksRepo) CreateEndpoint(ctx context.Context, e *webhook.Endpoint) 
 
 func (r *webhooksRepo) GetEndpoint(ctx context.Context, id string) (*webhook.Endpoint, error) {
 	t := (*tx)(r)
-	e, err := scanEndpoint(t.tx.QueryRow(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints WHERE id = $1 FOR SHARE`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
+	e, err := scanEndpoint(t.row(ctx, "Webhooks.GetEndpoint", `SELECT `+endpointCols+` FROM webhook_endpoints WHERE id = $1 FOR SHARE`, id))
+	if errors.Is(err, ports.ErrNotFound) {
 		return nil, notFound("webhook endpoint", id)
 	}
 	if err != nil {
@@ -218,8 +218,8 @@ func (r *webhooksRepo) CreateDelivery(ctx context.Context, d *webhook.Delivery) 
 // GetDelivery locks the delivery: the runner that records an attempt holds it until commit.
 func (r *webhooksRepo) GetDelivery(ctx context.Context, id string) (*webhook.Delivery, error) {
 	t := (*tx)(r)
-	d, err := scanDelivery(t.tx.QueryRow(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = $1 FOR UPDATE`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
+	d, err := scanDelivery(t.row(ctx, "Webhooks.GetDelivery", `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = $1 FOR UPDATE`, id))
+	if errors.Is(err, ports.ErrNotFound) {
 		return nil, notFound("webhook delivery", id)
 	}
 	if err != nil {
@@ -281,9 +281,9 @@ func (r *idempotencyRepo) Get(ctx context.Context, accountID, key string) (ports
 		status int64
 		at     *time.Time
 	)
-	err := t.tx.QueryRow(ctx, `SELECT request_hash, status, content_type, body, created_at FROM idempotency_requests
+	err := t.row(ctx, "Idempotency.Get", `SELECT request_hash, status, content_type, body, created_at FROM idempotency_requests
 		WHERE account_id = $1 AND key = $2 FOR UPDATE`, accountID, key).Scan(&q.RequestHash, &status, &q.ContentType, &q.Body, &at)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, ports.ErrNotFound) {
 		return ports.IdempotentRequest{}, notFound("idempotency key", key)
 	}
 	if err != nil {

@@ -15,7 +15,9 @@
 // transaction that a second run would repeat. Some reads take no lock: Jobs.List and
 // Ledger.Balances, which are consistent snapshots (a job read through List and then updated is
 // still protected by the version check of Jobs.Update), and reviews and the append-only logs,
-// whose rows never change. Timers.Due locks the timers it returns and skips those another
+// whose rows never change. Ledger.Post locks only the balances it debits before it checks them;
+// a balance it only credits is locked by the write, so posts that credit one hot account (the
+// platform's fees) wait for each other only from that write to their commit. Timers.Due locks the timers it returns and skips those another
 // transaction holds (FOR UPDATE SKIP LOCKED), so replicas polling at once do not both take a timer
 // while either holds it.
 //
@@ -33,8 +35,16 @@
 //
 // Money is bigint minor units with a currency column. Times are timestamptz, returned in UTC with
 // microsecond precision (PostgreSQL's), the zero time as NULL; times inside jsonb columns are
-// stored the same way. Durations are bigint nanoseconds. The ledger, event and audit logs take
-// their Seq from a per-log counter row that the appending transaction keeps locked until it ends,
-// so Seq values become visible in increasing order and a reader paging with Seq > after never
-// skips an entry that commits late.
+// stored the same way. Durations are bigint nanoseconds. The ledger, event and audit logs number
+// their entries from the appending transaction's ID, and a list shows only entries that can no
+// longer be preceded by one that commits late, so a reader paging with Seq > after never skips
+// one (seq.go).
+//
+// # Round trips
+//
+// A transaction's BEGIN goes to the server with its first statement, and writes whose outcome
+// nobody waits for (appends to the ledger, event and audit logs, timers) go with the next
+// statement that returns something or with the COMMIT: a use case that reads what it locks and
+// then writes costs about one round trip per read, plus one for the commit. The River jobs of the
+// timers a transaction schedules are inserted in one statement just before its commit.
 package postgres

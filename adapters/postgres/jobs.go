@@ -170,9 +170,9 @@ func (r *jobsRepo) Create(ctx context.Context, j *job.Job) error {
 
 func (r *jobsRepo) Get(ctx context.Context, id string) (*job.Job, error) {
 	t := (*tx)(r)
-	j, err := scanJob(t.tx.QueryRow(ctx, `SELECT `+jobSelectCols+` FROM jobs WHERE id = $1 FOR UPDATE`, id))
+	j, err := scanJob(t.row(ctx, "Jobs.Get", `SELECT `+jobSelectCols+` FROM jobs WHERE id = $1 FOR UPDATE`, id))
 	if err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, ports.ErrNotFound) {
 			return nil, notFound("job", id)
 		}
 		return nil, t.fail("Jobs.Get", err)

@@ -21,15 +21,16 @@ import (
 
 type ledgerRepo tx
 
-// postSQL appends the entries ($2..$8, one array element each) with Seq values taken from the
-// ledger's counter row, adds the deltas of the balances that exist ($9..$11) and inserts those
-// that do not ($12..$14), in one statement. The balances table's CHECK refuses a non-external
-// balance below zero. (A new balance is inserted, not upserted with its delta, because the CHECK
-// applies to the row an upsert proposes before it finds the conflict; a balance that another
-// transaction inserts meanwhile is only ever credited, or external, so adding to it is fine.)
-const postSQL = `WITH c AS (
-		UPDATE log_counters SET seq = seq + $1 WHERE log = 'ledger' RETURNING seq - $1 AS base
-	), e AS (
+// postSQL appends the entries ($2..$8, one array element each) numbered after the first $1
+// entries of the transaction (the account = ANY conditions keep the plan on the primary key
+// while the table has no statistics yet), adds the deltas of the balances Post locked and read ($9..$11),
+// and upserts the others ($12..$14), in one statement. The balances table's CHECK refuses a
+// non-external balance below zero. (A balance Post read is updated, not upserted with its delta,
+// because the CHECK applies to the row an upsert proposes before it finds the conflict; the
+// upserted deltas are credits, or belong to a balance that did not exist when Post looked, whose
+// result Post checked from zero: a balance another transaction inserts meanwhile was only
+// credited, or is external, so adding to it is fine.)
+var postSQL = `WITH c AS (SELECT ` + xactSeqSQL + ` + $1 AS base), e AS (
 		INSERT INTO ledger_entries (seq, job_id, at, from_account, to_account, amount, currency, memo)
 		SELECT c.base + x.n, x.job_id, x.at, x.f, x.t, x.amount, x.currency, x.memo
 		FROM c, unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
@@ -37,37 +38,35 @@ const postSQL = `WITH c AS (
 	), u AS (
 		UPDATE ledger_balances AS b SET balance = b.balance + d.delta
 		FROM unnest($9::text[], $10::text[], $11::bigint[]) AS d(account, currency, delta)
-		WHERE b.account = d.account AND b.currency = d.currency
-	), i AS (
-		INSERT INTO ledger_balances (account, currency, balance)
-		SELECT * FROM unnest($12::text[], $13::text[], $14::bigint[])
-		ON CONFLICT (account, currency) DO UPDATE SET balance = ledger_balances.balance + excluded.balance
+		WHERE b.account = ANY($9) AND b.account = d.account AND b.currency = d.currency
 	)
-	SELECT base FROM c`
+	INSERT INTO ledger_balances (account, currency, balance)
+	SELECT * FROM unnest($12::text[], $13::text[], $14::bigint[])
+	ON CONFLICT (account, currency) DO UPDATE SET balance = ledger_balances.balance + excluded.balance`
 
-// Post locks the balances the entries touch (in a fixed order, so concurrent posts cannot
-// deadlock), applies the entries to them with ledger.Balances.Apply, the rules the memory adapter
-// applies, and writes only if they pass: a refused Post writes nothing and leaves the transaction
-// usable. Entries are numbered in the order they are posted.
+// Post locks and reads the balances the entries debit (in a fixed order, so concurrent posts
+// cannot deadlock on them), applies the entries with ledger.Balances.Apply, the rules the memory
+// adapter applies, and writes only if they pass: a refused Post writes nothing and leaves the
+// transaction usable. Balances that are only credited are neither read nor locked before the
+// write, since a credit cannot take a balance below zero: posts that credit one account (the
+// platform's fees, an agent paid by many posters) wait for each other only from their write to
+// their commit. Entries are numbered in the order they are posted.
 func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 	t := (*tx)(r)
 	if len(entries) == 0 {
 		return nil
 	}
 	transfers := make([]ledger.Transfer, len(entries))
-	seen := map[ledger.Key]bool{}
+	debited := map[ledger.Key]bool{}
 	var keys []ledger.Key
 	for i, e := range entries {
 		if err := e.Validate(); err != nil {
 			return err
 		}
 		transfers[i] = e.Transfer
-		for _, k := range []ledger.Key{{Account: e.From, Currency: e.Amount.Currency}, {Account: e.To, Currency: e.Amount.Currency}} {
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-		}
+		from, to := ledger.Key{Account: e.From, Currency: e.Amount.Currency}, ledger.Key{Account: e.To, Currency: e.Amount.Currency}
+		debited[from] = true
+		keys = append(keys, from, to)
 	}
 	slices.SortFunc(keys, func(a, b ledger.Key) int {
 		if c := strings.Compare(string(a.Account), string(b.Account)); c != 0 {
@@ -75,14 +74,17 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 		}
 		return strings.Compare(string(a.Currency), string(b.Currency))
 	})
-	accounts, currencies := make([]string, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		accounts[i], currencies[i] = string(k.Account), string(k.Currency)
+	keys = slices.Compact(keys)
+	var accounts, currencies []string
+	for _, k := range keys {
+		if debited[k] {
+			accounts, currencies = append(accounts, string(k.Account)), append(currencies, string(k.Currency))
+		}
 	}
 
 	before := ledger.Balances{}
 	err := t.query(ctx, "Ledger.Post", `SELECT account, currency, balance FROM ledger_balances
-		WHERE (account, currency) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+		WHERE account = ANY($1) AND (account, currency) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 		ORDER BY account COLLATE "C", currency COLLATE "C" FOR UPDATE`,
 		[]any{accounts, currencies}, func(rows pgx.Rows) error {
 			var a, c string
@@ -100,15 +102,17 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 	if err := after.Apply(transfers...); err != nil {
 		return err // refused: nothing written
 	}
-	var (
-		old, fresh balanceDeltas
-	)
+	var read, upserted balanceDeltas
 	for _, k := range keys {
-		if _, ok := before[k]; ok {
-			old.add(k, after[k]-before[k])
+		if v, ok := before[k]; ok {
+			read.add(k, after[k]-v)
 		} else {
-			fresh.add(k, after[k])
+			upserted.add(k, after[k])
 		}
+	}
+	prior, err := reserve(&t.appended.entries, len(entries), "ledger entries")
+	if err != nil {
+		return err
 	}
 
 	n := len(entries)
@@ -118,10 +122,9 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 		jobIDs[i], ats[i], froms[i], tos[i] = e.JobID, ts(e.At), string(e.From), string(e.To)
 		amounts[i], curs[i], memos[i] = e.Amount.Amount, string(e.Amount.Currency), e.Memo
 	}
-	var base int64
-	return t.queryRow(ctx, "Ledger.Post", postSQL,
-		[]any{int64(n), jobIDs, ats, froms, tos, amounts, curs, memos,
-			old.accounts, old.currencies, old.deltas, fresh.accounts, fresh.currencies, fresh.deltas}, &base)
+	t.queue("Ledger.Post", postSQL, prior, jobIDs, ats, froms, tos, amounts, curs, memos,
+		read.accounts, read.currencies, read.deltas, upserted.accounts, upserted.currencies, upserted.deltas)
+	return nil
 }
 
 // balanceDeltas are changes to balances, as parallel arrays for unnest.
@@ -169,13 +172,17 @@ const entryCols = `seq, job_id, at, from_account, to_account, amount, currency, 
 // Entries reads the account's entries through the indexes on each side of a transfer.
 func (r *ledgerRepo) Entries(ctx context.Context, a ledger.Account, afterSeq int64, limit int) ([]ledger.Entry, error) {
 	t := (*tx)(r)
-	sql := `SELECT ` + entryCols + ` FROM ledger_entries WHERE seq > $1 ORDER BY seq LIMIT $2`
+	if err := t.settle(ctx, "ledger_entries"); err != nil {
+		return nil, err
+	}
+	settled := settledSQL("seq")
+	sql := `SELECT ` + entryCols + ` FROM ledger_entries WHERE seq > $1 AND ` + settled + ` ORDER BY seq LIMIT $2`
 	args := []any{afterSeq, limitOrAll(limit)}
 	if a != "" {
 		sql = `SELECT * FROM (
-			(SELECT ` + entryCols + ` FROM ledger_entries WHERE from_account = $3 AND seq > $1 ORDER BY seq LIMIT $2)
+			(SELECT ` + entryCols + ` FROM ledger_entries WHERE from_account = $3 AND seq > $1 AND ` + settled + ` ORDER BY seq LIMIT $2)
 			UNION ALL
-			(SELECT ` + entryCols + ` FROM ledger_entries WHERE to_account = $3 AND seq > $1 ORDER BY seq LIMIT $2)
+			(SELECT ` + entryCols + ` FROM ledger_entries WHERE to_account = $3 AND seq > $1 AND ` + settled + ` ORDER BY seq LIMIT $2)
 		) AS e ORDER BY seq LIMIT $2`
 		args = append(args, string(a))
 	}
@@ -200,20 +207,16 @@ func (r *ledgerRepo) Entries(ctx context.Context, a ledger.Account, afterSeq int
 
 type eventsRepo tx
 
-// appendEventsSQL appends the events ($2..$7) with Seq values from the events' counter row, and
-// records who may see each ($8, $9: account and ordinal pairs).
-const appendEventsSQL = `WITH c AS (
-		UPDATE log_counters SET seq = seq + $1 WHERE log = 'events' RETURNING seq - $1 AS base
-	), e AS (
+// appendEventsSQL appends the events ($2..$7) numbered after the first $1 events of the
+// transaction, and records who may see each ($8, $9: account and ordinal pairs).
+var appendEventsSQL = `WITH c AS (SELECT ` + xactSeqSQL + ` + $1 AS base), e AS (
 		INSERT INTO events (seq, id, type, job_id, accounts, data, at)
 		SELECT c.base + x.n, x.id, x.type, x.job_id, x.accounts::jsonb, x.data::jsonb, x.at
 		FROM c, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
 			WITH ORDINALITY AS x(id, type, job_id, accounts, data, at, n)
-	), v AS (
-		INSERT INTO event_visibility (account_id, seq)
-		SELECT DISTINCT y.account, c.base + y.n FROM c, unnest($8::text[], $9::bigint[]) AS y(account, n)
 	)
-	SELECT base FROM c`
+	INSERT INTO event_visibility (account_id, seq)
+	SELECT DISTINCT y.account, c.base + y.n FROM c, unnest($8::text[], $9::bigint[]) AS y(account, n)`
 
 // Append numbers events in the order they are appended.
 func (r *eventsRepo) Append(ctx context.Context, events ...event.Event) error {
@@ -248,20 +251,26 @@ func (r *eventsRepo) Append(ctx context.Context, events ...event.Event) error {
 			visAccounts, visN = append(visAccounts, a), append(visN, int64(i+1))
 		}
 	}
-	var base int64
-	return t.queryRow(ctx, "Events.Append", appendEventsSQL,
-		[]any{int64(n), ids, types, jobIDs, accounts, data, ats, visAccounts, visN}, &base)
+	prior, err := reserve(&t.appended.events, n, "events")
+	if err != nil {
+		return err
+	}
+	t.queue("Events.Append", appendEventsSQL, prior, ids, types, jobIDs, accounts, data, ats, visAccounts, visN)
+	return nil
 }
 
 const eventCols = `e.seq, e.id, e.type, e.job_id, e.accounts, e.data, e.at`
 
 func (r *eventsRepo) List(ctx context.Context, accountID string, afterSeq int64, limit int) ([]event.Event, error) {
 	t := (*tx)(r)
-	sql := `SELECT ` + eventCols + ` FROM events AS e WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`
+	if err := t.settle(ctx, "events"); err != nil {
+		return nil, err
+	}
+	sql := `SELECT ` + eventCols + ` FROM events AS e WHERE e.seq > $1 AND ` + settledSQL("e.seq") + ` ORDER BY e.seq LIMIT $2`
 	args := []any{afterSeq, limitOrAll(limit)}
 	if accountID != "" {
 		sql = `SELECT ` + eventCols + ` FROM event_visibility AS v JOIN events AS e ON e.seq = v.seq
-			WHERE v.account_id = $3 AND v.seq > $1 ORDER BY v.seq LIMIT $2`
+			WHERE v.account_id = $3 AND v.seq > $1 AND ` + settledSQL("v.seq") + ` ORDER BY v.seq LIMIT $2`
 		args = append(args, accountID)
 	}
 	var out []event.Event
@@ -298,19 +307,24 @@ type auditRepo tx
 // Append numbers entries in the order they are appended.
 func (r *auditRepo) Append(ctx context.Context, a event.Audit) error {
 	t := (*tx)(r)
-	_, err := t.exec(ctx, "Audit.Append", `WITH c AS (
-			UPDATE log_counters SET seq = seq + 1 WHERE log = 'audit' RETURNING seq
-		)
-		INSERT INTO audit (seq, actor_id, action, job_id, reason, at) SELECT c.seq, $1, $2, $3, $4, $5 FROM c`,
-		a.ActorID, a.Action, a.JobID, a.Reason, ts(a.At))
-	return err
+	prior, err := reserve(&t.appended.audit, 1, "audit entries")
+	if err != nil {
+		return err
+	}
+	t.queue("Audit.Append", `INSERT INTO audit (seq, actor_id, action, job_id, reason, at)
+		VALUES (`+xactSeqSQL+` + $1 + 1, $2, $3, $4, $5, $6)`,
+		prior, a.ActorID, a.Action, a.JobID, a.Reason, ts(a.At))
+	return nil
 }
 
 func (r *auditRepo) List(ctx context.Context, afterSeq int64, limit int) ([]event.Audit, error) {
 	t := (*tx)(r)
+	if err := t.settle(ctx, "audit"); err != nil {
+		return nil, err
+	}
 	var out []event.Audit
 	err := t.query(ctx, "Audit.List", `SELECT seq, actor_id, action, job_id, reason, at FROM audit
-		WHERE seq > $1 ORDER BY seq LIMIT $2`, []any{afterSeq, limitOrAll(limit)}, func(rows pgx.Rows) error {
+		WHERE seq > $1 AND `+settledSQL("seq")+` ORDER BY seq LIMIT $2`, []any{afterSeq, limitOrAll(limit)}, func(rows pgx.Rows) error {
 		var (
 			a  event.Audit
 			at *time.Time

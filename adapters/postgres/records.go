@@ -11,6 +11,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
 	"github.com/agentgigs/agentgigs/core/review"
 )
@@ -68,9 +69,9 @@ func (r *accountsRepo) GetByEmail(ctx context.Context, email string) (*account.A
 
 func (r *accountsRepo) get(ctx context.Context, op, sql, key, kind string) (*account.Account, error) {
 	t := (*tx)(r)
-	a, err := scanAccount(t.tx.QueryRow(ctx, sql, key))
+	a, err := scanAccount(t.row(ctx, op, sql, key))
 	if err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, ports.ErrNotFound) {
 			return nil, notFound(kind, key)
 		}
 		return nil, t.fail(op, err)
@@ -141,9 +142,9 @@ func (r *appsRepo) Create(ctx context.Context, a *job.Application) error {
 
 func (r *appsRepo) Get(ctx context.Context, id string) (*job.Application, error) {
 	t := (*tx)(r)
-	a, err := scanApp(t.tx.QueryRow(ctx, `SELECT `+appCols+` FROM applications WHERE id = $1 FOR UPDATE`, id))
+	a, err := scanApp(t.row(ctx, "Applications.Get", `SELECT `+appCols+` FROM applications WHERE id = $1 FOR UPDATE`, id))
 	if err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, ports.ErrNotFound) {
 			return nil, notFound("application", id)
 		}
 		return nil, t.fail("Applications.Get", err)
@@ -226,9 +227,9 @@ func (r *payoutsRepo) Create(ctx context.Context, p *payout.Payout) error {
 
 func (r *payoutsRepo) Get(ctx context.Context, id string) (*payout.Payout, error) {
 	t := (*tx)(r)
-	p, err := scanPayout(t.tx.QueryRow(ctx, `SELECT `+payoutCols+` FROM payouts WHERE id = $1 FOR UPDATE`, id))
+	p, err := scanPayout(t.row(ctx, "Payouts.Get", `SELECT `+payoutCols+` FROM payouts WHERE id = $1 FOR UPDATE`, id))
 	if err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, ports.ErrNotFound) {
 			return nil, notFound("payout", id)
 		}
 		return nil, t.fail("Payouts.Get", err)
@@ -310,9 +311,9 @@ func (r *topUpsRepo) Create(ctx context.Context, u *payout.TopUp) error {
 
 func (r *topUpsRepo) Get(ctx context.Context, id string) (*payout.TopUp, error) {
 	t := (*tx)(r)
-	u, err := scanTopUp(t.tx.QueryRow(ctx, `SELECT `+topUpCols+` FROM topups WHERE id = $1 FOR UPDATE`, id))
+	u, err := scanTopUp(t.row(ctx, "TopUps.Get", `SELECT `+topUpCols+` FROM topups WHERE id = $1 FOR UPDATE`, id))
 	if err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, ports.ErrNotFound) {
 			return nil, notFound("top-up", id)
 		}
 		return nil, t.fail("TopUps.Get", err)
@@ -383,9 +384,9 @@ func (r *tasksRepo) Create(ctx context.Context, k *proof.Task) error {
 
 func (r *tasksRepo) Get(ctx context.Context, id string) (*proof.Task, error) {
 	t := (*tx)(r)
-	k, err := scanTask(t.tx.QueryRow(ctx, `SELECT `+taskCols+` FROM tasks WHERE id = $1 FOR UPDATE`, id))
+	k, err := scanTask(t.row(ctx, "Tasks.Get", `SELECT `+taskCols+` FROM tasks WHERE id = $1 FOR UPDATE`, id))
 	if err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, ports.ErrNotFound) {
 			return nil, notFound("task", id)
 		}
 		return nil, t.fail("Tasks.Get", err)

@@ -109,22 +109,16 @@ func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context, tx po
 	}
 }
 
-// attempt runs fn in one transaction.
+// attempt runs fn in one transaction. The transaction begins with its first statement and
+// commits with its last write, in the same round trips (see tx).
 func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error) error {
-	ptx, err := s.pool.Begin(ctx)
-	if err != nil {
-		// Nothing ran yet: retry unless the caller gave up.
-		return translate("begin", err, ctx.Err() == nil)
-	}
-	t := &tx{tx: ptx, s: s}
+	t := &tx{s: s}
 	committed := false
 	defer func() {
 		// Runs on return and on panic alike; a panic is not recovered, so it goes on with its
 		// original stack once the transaction is rolled back.
 		if !committed {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			_ = ptx.Rollback(rctx)
-			cancel()
+			t.rollback(ctx)
 		}
 	}()
 	if err := fn(ctx, t); err != nil {
@@ -138,13 +132,8 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context, tx por
 	if t.aborted != nil {
 		return t.aborted // fn went on after a failed statement; nothing can commit
 	}
-	if err := ptx.Commit(ctx); err != nil {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) || errors.Is(err, pgx.ErrTxCommitRollback) {
-			return translate("commit", err, false) // the server refused: rolled back
-		}
-		return &dbError{op: "commit", msg: "the commit's outcome is unknown: " + err.Error(),
-			kinds: []error{ports.ErrUnavailable, ctx.Err()}}
+	if err := t.commit(ctx); err != nil {
+		return err
 	}
 	committed = true
 	return nil
@@ -209,17 +198,111 @@ func translate(op string, err error, connLost bool) *dbError {
 	return de
 }
 
-// tx is the ports.Tx of one WithinTx attempt.
+// tx is the ports.Tx of one WithinTx attempt. It saves round trips: writes whose outcome
+// nobody waits for (appends to the logs, timers) are queued, and go to the server with the next
+// statement that returns something, or with the commit; the BEGIN goes with the first statement
+// (pgx.Batch.BeginTx). A queued write that fails makes the statement it went with fail, and the
+// transaction with it, as it would have done on its own.
 type tx struct {
 	s       *Store
-	tx      pgx.Tx
+	conn    *pgxpool.Conn // acquired at the first round trip
+	ptx     pgx.Tx        // begun by the first round trip
+	pending *pgx.Batch    // statements not sent yet
+	ops     []string      // the operation of each pending statement, for errors
+	timers  []river.InsertManyParams
 	aborted *dbError // the failure that aborted the transaction, if one did
+	// appended counts the entries the transaction appended to each log, which number them (seq.go).
+	appended struct{ entries, events, audit int64 }
 }
 
-// fail translates a statement's error, remembering one that aborted the transaction.
+// scanError is a row that could not be read into Go values: it does not abort the transaction.
+type scanError struct{ error }
+
+func (e scanError) Unwrap() error { return e.error }
+
+// add appends a statement to the pending ones, after the BEGIN if the transaction has not begun.
+func (t *tx) add(op, sql string, args ...any) *pgx.QueuedQuery {
+	if t.pending == nil {
+		t.pending = &pgx.Batch{}
+		if t.ptx == nil {
+			t.pending.BeginTx(pgx.TxOptions{})
+			t.ops = append(t.ops, "begin")
+		}
+	}
+	t.ops = append(t.ops, op)
+	return t.pending.Queue(sql, args...)
+}
+
+// queue adds a write whose outcome nobody waits for; see tx.
+func (t *tx) queue(op, sql string, args ...any) { t.add(op, sql, args...) }
+
+// send sends the pending statements in one round trip and reads their results. On failure it
+// returns the error and the operation of the statement that failed.
+func (t *tx) send(ctx context.Context) (string, error) {
+	b, ops := t.pending, t.ops
+	t.pending, t.ops = nil, nil
+	if b == nil {
+		return "", nil
+	}
+	if t.aborted != nil {
+		return "", t.aborted
+	}
+	done := 0
+	for _, qq := range b.QueuedQueries {
+		if read := qq.Fn; read != nil {
+			qq.Fn = func(br pgx.BatchResults) error {
+				if err := read(br); err != nil {
+					return err
+				}
+				done++
+				return nil
+			}
+		} else {
+			qq.Exec(func(pgconn.CommandTag) error { done++; return nil })
+		}
+	}
+	if t.conn == nil {
+		conn, err := t.s.pool.Acquire(ctx)
+		if err != nil {
+			return "begin", err
+		}
+		t.conn = conn
+	}
+	var br pgx.BatchResults
+	if t.ptx == nil {
+		br = t.conn.SendBatch(ctx, b)
+		t.ptx = br.Tx()
+	} else {
+		br = t.ptx.SendBatch(ctx, b)
+	}
+	if err := br.Close(); err != nil {
+		return ops[min(done, len(ops)-1)], err
+	}
+	return "", nil
+}
+
+// roundTrip sends the pending statements, the last of which reads its results, and translates a
+// failure (see fail).
+func (t *tx) roundTrip(ctx context.Context) error {
+	op, err := t.send(ctx)
+	if err == nil {
+		return nil
+	}
+	var se scanError
+	if errors.As(err, &se) {
+		return fmt.Errorf("postgres: %s: %w", op, se.error)
+	}
+	return t.fail(op, err)
+}
+
+// fail translates a statement's error, remembering one that aborted the transaction. An error
+// already translated passes through.
 func (t *tx) fail(op string, err error) error {
-	de := translate(op, err, t.tx.Conn().IsClosed())
-	if !errors.Is(err, pgx.ErrNoRows) && t.aborted == nil {
+	de, ok := err.(*dbError)
+	if !ok {
+		de = translate(op, err, t.conn == nil || t.conn.Conn().IsClosed())
+	}
+	if !errors.Is(de, ports.ErrNotFound) && t.aborted == nil { // no rows aborts nothing
 		t.aborted = de
 	}
 	return de
@@ -227,42 +310,90 @@ func (t *tx) fail(op string, err error) error {
 
 // exec runs a statement that returns no rows.
 func (t *tx) exec(ctx context.Context, op, sql string, args ...any) (pgconn.CommandTag, error) {
-	tag, err := t.tx.Exec(ctx, sql, args...)
-	if err != nil {
-		return tag, t.fail(op, err)
-	}
-	return tag, nil
+	var tag pgconn.CommandTag
+	t.add(op, sql, args...).Exec(func(ct pgconn.CommandTag) error { tag = ct; return nil })
+	return tag, t.roundTrip(ctx)
 }
 
 // query runs a statement and calls scan for every row it returns.
 func (t *tx) query(ctx context.Context, op, sql string, args []any, scan func(pgx.Rows) error) error {
-	rows, err := t.tx.Query(ctx, sql, args...)
-	if err != nil {
-		return t.fail(op, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			rows.Close()
-			if rerr := rows.Err(); rerr != nil {
-				return t.fail(op, rerr)
+	t.add(op, sql, args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return scanError{err}
 			}
-			return fmt.Errorf("postgres: %s: %w", op, err)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return t.fail(op, err)
-	}
-	return nil
+		return rows.Err()
+	})
+	return t.roundTrip(ctx)
 }
 
 // queryRow runs a statement that returns at most one row and scans it into dest; no row is
 // ports.ErrNotFound.
 func (t *tx) queryRow(ctx context.Context, op, sql string, args []any, dest ...any) error {
-	if err := t.tx.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
-		return t.fail(op, err)
+	return t.row(ctx, op, sql, args...).Scan(dest...)
+}
+
+// row returns the row a statement returns, run when it is scanned: no row is an error matching
+// ports.ErrNotFound, and other failures are translated.
+func (t *tx) row(ctx context.Context, op, sql string, args ...any) pgx.Row {
+	return pendingRow(func(dest ...any) error {
+		t.add(op, sql, args...).QueryRow(func(row pgx.Row) error { return row.Scan(dest...) })
+		return t.roundTrip(ctx)
+	})
+}
+
+// pendingRow is a pgx.Row whose statement runs when it is scanned.
+type pendingRow func(dest ...any) error
+
+func (r pendingRow) Scan(dest ...any) error { return r(dest...) }
+
+// commit sends what is pending, the River jobs of the timers scheduled, and the COMMIT. A server
+// error means the transaction did not commit; a connection lost during the last round trip
+// leaves its outcome unknown.
+func (t *tx) commit(ctx context.Context) error {
+	if t.ptx == nil && t.pending == nil {
+		return nil // fn ran no statement
 	}
-	return nil
+	if len(t.timers) > 0 {
+		if err := t.roundTrip(ctx); err != nil {
+			return err
+		}
+		if _, err := t.s.river.InsertManyFastTx(ctx, t.ptx, t.timers); err != nil {
+			return t.fail("Timers.Schedule", err)
+		}
+	}
+	var tag pgconn.CommandTag
+	t.add("commit", "commit").Exec(func(ct pgconn.CommandTag) error { tag = ct; return nil })
+	op, err := t.send(ctx)
+	if err == nil && tag.String() == "ROLLBACK" {
+		err = pgx.ErrTxCommitRollback
+	}
+	if err == nil {
+		t.conn.Release()
+		t.conn = nil
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) || errors.Is(err, pgx.ErrTxCommitRollback) {
+		return t.fail(op, err) // the server refused: rolled back
+	}
+	return &dbError{op: op, msg: "the commit's outcome is unknown: " + err.Error(),
+		kinds: []error{ports.ErrUnavailable, ctx.Err()}}
+}
+
+// rollback ends a transaction that did not commit and gives its connection back.
+func (t *tx) rollback(ctx context.Context) {
+	if t.conn == nil {
+		return
+	}
+	if t.ptx != nil && t.conn.Conn().PgConn().TxStatus() != 'I' && !t.conn.Conn().IsClosed() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = t.ptx.Rollback(rctx)
+		cancel()
+	}
+	t.conn.Release() // closes a connection left in an unknown state
+	t.conn = nil
 }
 
 func (t *tx) Accounts() ports.Accounts         { return (*accountsRepo)(t) }

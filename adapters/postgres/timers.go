@@ -19,16 +19,14 @@ type timersRepo tx
 func (r *timersRepo) Schedule(ctx context.Context, tm ports.Timer) error {
 	t := (*tx)(r)
 	tm.DueAt = tm.DueAt.UTC().Truncate(time.Microsecond)
-	if _, err := t.s.river.InsertTx(ctx, t.tx, timerArgs{TimerID: tm.ID, DueAt: tm.DueAt}, &river.InsertOpts{ScheduledAt: tm.DueAt}); err != nil {
-		return t.fail("Timers.Schedule", err)
-	}
-	_, err := t.exec(ctx, "Timers.Schedule", `INSERT INTO timers (id, action, job_id, payout_id, ref, amount, amount_currency, attempt, payload, due_at)
+	t.timers = append(t.timers, river.InsertManyParams{Args: timerArgs{TimerID: tm.ID, DueAt: tm.DueAt}, InsertOpts: &river.InsertOpts{ScheduledAt: tm.DueAt}})
+	t.queue("Timers.Schedule", `INSERT INTO timers (id, action, job_id, payout_id, ref, amount, amount_currency, attempt, payload, due_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (id) DO UPDATE SET action = excluded.action, job_id = excluded.job_id, payout_id = excluded.payout_id,
 			ref = excluded.ref, amount = excluded.amount, amount_currency = excluded.amount_currency,
 			attempt = excluded.attempt, payload = excluded.payload, due_at = excluded.due_at`,
 		tm.ID, string(tm.Action), tm.JobID, tm.PayoutID, tm.Ref, tm.Amount.Amount, string(tm.Amount.Currency), tm.Attempt, tm.Payload, tm.DueAt)
-	return err
+	return nil
 }
 
 // Due claims the timers it returns: it locks them until the transaction ends and skips timers
@@ -57,6 +55,6 @@ func (r *timersRepo) Due(ctx context.Context, now time.Time, limit int) ([]ports
 // Delete removes the timer; a missing one is not an error.
 func (r *timersRepo) Delete(ctx context.Context, id string) error {
 	t := (*tx)(r)
-	_, err := t.exec(ctx, "Timers.Delete", `DELETE FROM timers WHERE id = $1`, id)
-	return err
+	t.queue("Timers.Delete", `DELETE FROM timers WHERE id = $1`, id)
+	return nil
 }
