@@ -15,9 +15,10 @@
 // transaction that a second run would repeat. Some reads take no lock: Jobs.List and
 // Ledger.Balances, which are consistent snapshots (a job read through List and then updated is
 // still protected by the version check of Jobs.Update), and reviews and the append-only logs,
-// whose rows never change. Ledger.Post locks only the balances it debits before it checks them;
-// a balance it only credits is locked by the write, so posts that credit one hot account (the
-// platform's fees) wait for each other only from that write to their commit. Timers.Due locks the timers it returns and skips those another
+// whose rows never change. Ledger.Post locks only the balances it debits before it checks them.
+// A balance is spread over up to 16 rows: a transaction credits one row of its own choosing, so
+// posts that credit one hot account (the platform's fees) rarely wait for each other, and a debit
+// locks all the rows of its balance. Timers.Due locks the timers it returns and skips those another
 // transaction holds (FOR UPDATE SKIP LOCKED), so replicas polling at once do not both take a timer
 // while either holds it.
 //

@@ -3,8 +3,8 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -14,22 +14,27 @@ import (
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/money"
-	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // ---- ledger ----
 
 type ledgerRepo tx
 
+// balanceShards is how many rows one balance may be spread over. A transaction credits one row,
+// chosen at random once per transaction, so transactions crediting one account at once (the
+// platform's fees, an agent paid by many posters) rarely wait for each other; a debit locks every
+// row of its balance and takes from them in order, so that none goes below zero.
+const balanceShards = 16
+
 // postSQL appends the entries ($2..$8, one array element each) numbered after the first $1
-// entries of the transaction (the account = ANY conditions keep the plan on the primary key
-// while the table has no statistics yet), adds the deltas of the balances Post locked and read ($9..$11),
-// and upserts the others ($12..$14), in one statement. The balances table's CHECK refuses a
-// non-external balance below zero. (A balance Post read is updated, not upserted with its delta,
-// because the CHECK applies to the row an upsert proposes before it finds the conflict; the
-// upserted deltas are credits, or belong to a balance that did not exist when Post looked, whose
-// result Post checked from zero: a balance another transaction inserts meanwhile was only
-// credited, or is external, so adding to it is fine.)
+// entries of the transaction, adds deltas to the balance rows Post locked and read ($9..$12;
+// the account = ANY condition keeps the plan on the primary key while the table has no
+// statistics yet), and upserts the others ($13..$16), in one statement. The balances table's
+// CHECK refuses a non-external row below zero. (A row Post read is updated, not upserted with its
+// delta, because the CHECK applies to the row an upsert proposes before it finds the conflict;
+// the upserted deltas are credits, or belong to a balance that had no row when Post looked, whose
+// result Post checked from zero: a row another transaction inserts meanwhile was only credited,
+// or is external, so adding to it is fine.)
 var postSQL = `WITH c AS (SELECT ` + xactSeqSQL + ` + $1 AS base), e AS (
 		INSERT INTO ledger_entries (seq, job_id, at, from_account, to_account, amount, currency, memo)
 		SELECT c.base + x.n, x.job_id, x.at, x.f, x.t, x.amount, x.currency, x.memo
@@ -37,20 +42,26 @@ var postSQL = `WITH c AS (SELECT ` + xactSeqSQL + ` + $1 AS base), e AS (
 			WITH ORDINALITY AS x(job_id, at, f, t, amount, currency, memo, n)
 	), u AS (
 		UPDATE ledger_balances AS b SET balance = b.balance + d.delta
-		FROM unnest($9::text[], $10::text[], $11::bigint[]) AS d(account, currency, delta)
-		WHERE b.account = ANY($9) AND b.account = d.account AND b.currency = d.currency
+		FROM unnest($9::text[], $10::text[], $11::smallint[], $12::bigint[]) AS d(account, currency, shard, delta)
+		WHERE b.account = ANY($9) AND b.account = d.account AND b.currency = d.currency AND b.shard = d.shard
 	)
-	INSERT INTO ledger_balances (account, currency, balance)
-	SELECT * FROM unnest($12::text[], $13::text[], $14::bigint[])
-	ON CONFLICT (account, currency) DO UPDATE SET balance = ledger_balances.balance + excluded.balance`
+	INSERT INTO ledger_balances (account, currency, shard, balance)
+	SELECT * FROM unnest($13::text[], $14::text[], $15::smallint[], $16::bigint[])
+	ON CONFLICT (account, currency, shard) DO UPDATE SET balance = ledger_balances.balance + excluded.balance`
+
+// balanceRow is one row of a balance.
+type balanceRow struct {
+	shard   int16
+	balance int64
+}
 
 // Post locks and reads the balances the entries debit (in a fixed order, so concurrent posts
 // cannot deadlock on them), applies the entries with ledger.Balances.Apply, the rules the memory
 // adapter applies, and writes only if they pass: a refused Post writes nothing and leaves the
 // transaction usable. Balances that are only credited are neither read nor locked before the
-// write, since a credit cannot take a balance below zero: posts that credit one account (the
-// platform's fees, an agent paid by many posters) wait for each other only from their write to
-// their commit. Entries are numbered in the order they are posted.
+// write, since a credit cannot take a balance below zero, and the credit goes to the
+// transaction's own row of the balance (balanceShards). Entries are numbered in the order they
+// are posted.
 func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 	t := (*tx)(r)
 	if len(entries) == 0 {
@@ -82,17 +93,22 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 		}
 	}
 
-	before := ledger.Balances{}
-	err := t.query(ctx, "Ledger.Post", `SELECT account, currency, balance FROM ledger_balances
-		WHERE account = ANY($1) AND (account, currency) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-		ORDER BY account COLLATE "C", currency COLLATE "C" FOR UPDATE`,
-		[]any{accounts, currencies}, func(rows pgx.Rows) error {
+	before, rows := ledger.Balances{}, map[ledger.Key][]balanceRow{}
+	// Primary-key lookups per key, locking in the keys' order, whatever the table's statistics;
+	// each balance's rows come in shard order.
+	err := t.query(ctx, "Ledger.Post", `SELECT b.account, b.currency, b.shard, b.balance
+		FROM unnest($1::text[], $2::text[]) AS k(account, currency)
+		CROSS JOIN LATERAL (SELECT account, currency, shard, balance FROM ledger_balances
+			WHERE account = k.account AND currency = k.currency ORDER BY shard FOR UPDATE) AS b`,
+		[]any{accounts, currencies}, func(rs pgx.Rows) error {
 			var a, c string
-			var v int64
-			if err := rows.Scan(&a, &c, &v); err != nil {
+			var row balanceRow
+			if err := rs.Scan(&a, &c, &row.shard, &row.balance); err != nil {
 				return err
 			}
-			before[ledger.Key{Account: ledger.Account(a), Currency: money.Currency(c)}] = v
+			k := ledger.Key{Account: ledger.Account(a), Currency: money.Currency(c)}
+			before[k] += row.balance
+			rows[k] = append(rows[k], row)
 			return nil
 		})
 	if err != nil {
@@ -104,10 +120,10 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 	}
 	var read, upserted balanceDeltas
 	for _, k := range keys {
-		if v, ok := before[k]; ok {
-			read.add(k, after[k]-v)
+		if rs, ok := rows[k]; ok {
+			read.spread(k, rs, after[k]-before[k])
 		} else {
-			upserted.add(k, after[k])
+			upserted.add(k, t.creditShard(), after[k])
 		}
 	}
 	prior, err := reserve(&t.appended.entries, len(entries), "ledger entries")
@@ -123,31 +139,62 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 		amounts[i], curs[i], memos[i] = e.Amount.Amount, string(e.Amount.Currency), e.Memo
 	}
 	t.queue("Ledger.Post", postSQL, prior, jobIDs, ats, froms, tos, amounts, curs, memos,
-		read.accounts, read.currencies, read.deltas, upserted.accounts, upserted.currencies, upserted.deltas)
+		read.accounts, read.currencies, read.shards, read.deltas,
+		upserted.accounts, upserted.currencies, upserted.shards, upserted.deltas)
 	return nil
 }
 
-// balanceDeltas are changes to balances, as parallel arrays for unnest.
+// creditShard is the balance row the transaction credits (balanceShards).
+func (t *tx) creditShard() int16 {
+	if t.shard == 0 {
+		t.shard = 1 + int16(rand.IntN(balanceShards))
+	}
+	return t.shard - 1
+}
+
+// balanceDeltas are changes to balance rows, as parallel arrays for unnest.
 type balanceDeltas struct {
 	accounts, currencies []string
+	shards               []int16
 	deltas               []int64
 }
 
-func (d *balanceDeltas) add(k ledger.Key, delta int64) {
+func (d *balanceDeltas) add(k ledger.Key, shard int16, delta int64) {
 	d.accounts = append(d.accounts, string(k.Account))
 	d.currencies = append(d.currencies, string(k.Currency))
+	d.shards = append(d.shards, shard)
 	d.deltas = append(d.deltas, delta)
 }
 
-// Balance locks the balance it reads, as the first step of a check-then-post.
+// spread changes the balance whose rows are rs by delta: a gain goes to its first row, a loss
+// is taken from the rows in order, each down to zero at most (an account that may go negative
+// takes it all on its first row). Apply has checked that the rows hold enough.
+func (d *balanceDeltas) spread(k ledger.Key, rs []balanceRow, delta int64) {
+	if delta >= 0 || k.Account.MayGoNegative() {
+		if delta != 0 {
+			d.add(k, rs[0].shard, delta)
+		}
+		return
+	}
+	for _, r := range rs {
+		take := min(r.balance, -delta)
+		if take > 0 {
+			d.add(k, r.shard, -take)
+			delta += take
+		}
+		if delta == 0 {
+			return
+		}
+	}
+}
+
+// Balance sums the balance's rows, locking them, as the first step of a check-then-post.
 func (r *ledgerRepo) Balance(ctx context.Context, a ledger.Account, cur money.Currency) (int64, error) {
 	t := (*tx)(r)
 	var v int64
-	err := t.queryRow(ctx, "Ledger.Balance", `SELECT balance FROM ledger_balances WHERE account = $1 AND currency = $2 FOR UPDATE`,
+	err := t.queryRow(ctx, "Ledger.Balance", `SELECT coalesce(sum(balance), 0)::bigint FROM (
+			SELECT balance FROM ledger_balances WHERE account = $1 AND currency = $2 ORDER BY shard FOR UPDATE) AS b`,
 		[]any{string(a), string(cur)}, &v)
-	if errors.Is(err, ports.ErrNotFound) {
-		return 0, nil
-	}
 	return v, err
 }
 
@@ -155,7 +202,8 @@ func (r *ledgerRepo) Balance(ctx context.Context, a ledger.Account, cur money.Cu
 func (r *ledgerRepo) Balances(ctx context.Context) (ledger.Balances, error) {
 	t := (*tx)(r)
 	out := ledger.Balances{}
-	err := t.query(ctx, "Ledger.Balances", `SELECT account, currency, balance FROM ledger_balances`, nil, func(rows pgx.Rows) error {
+	err := t.query(ctx, "Ledger.Balances", `SELECT account, currency, sum(balance)::bigint FROM ledger_balances
+		GROUP BY account, currency`, nil, func(rows pgx.Rows) error {
 		var a, c string
 		var v int64
 		if err := rows.Scan(&a, &c, &v); err != nil {

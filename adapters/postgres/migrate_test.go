@@ -106,8 +106,8 @@ func TestSchemaConstraints(t *testing.T) {
 	require.ErrorContains(t, exec(`INSERT INTO ledger_entries VALUES (2, '', now(), 'wallet:a', 'wallet:a', 1, 'USD', '')`), "check")
 	require.ErrorContains(t, exec(`INSERT INTO ledger_entries VALUES (2, '', now(), 'wallet:a', 'wallet:b', 0, 'USD', '')`), "check")
 
-	require.ErrorContains(t, exec(`INSERT INTO ledger_balances VALUES ('wallet:acc_1', 'USD', -1)`), "ledger_balances_non_negative")
-	require.NoError(t, exec(`INSERT INTO ledger_balances VALUES ('external:stripe', 'USD', -100)`))
+	require.ErrorContains(t, exec(`INSERT INTO ledger_balances (account, currency, shard, balance) VALUES ('wallet:acc_1', 'USD', 0, -1)`), "ledger_balances_non_negative")
+	require.NoError(t, exec(`INSERT INTO ledger_balances (account, currency, shard, balance) VALUES ('external:stripe', 'USD', 3, -100)`))
 
 	require.NoError(t, exec(`INSERT INTO audit VALUES (1, 'adm', 'hold', 'job_1', 'r', now())`))
 	require.ErrorContains(t, exec(`DELETE FROM audit`), "append-only")

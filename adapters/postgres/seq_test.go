@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"math"
 	"sync"
 	"testing"
 	"time"
@@ -77,23 +76,25 @@ func TestListNeverSkipsALateCommit(t *testing.T) {
 	require.Empty(t, listEvents(t, s, events[1].Seq))
 }
 
-// TestQueuedWriteFailureFailsTheCommit posts a credit that overflows the balance: the write is
-// queued, so it fails at the commit, and nothing of the transaction is kept.
+// TestQueuedWriteFailureFailsTheCommit posts a credit and appends an event PostgreSQL refuses (a
+// NUL byte in its type): both writes are queued, so the refusal comes at the commit, which
+// fails, and nothing of the transaction is kept.
 func TestQueuedWriteFailureFailsTheCommit(t *testing.T) {
 	s := pgtest.Store(t)
 	ctx := t.Context()
 	wallet := ledger.Wallet("acc_1")
-	post := func(amount int64) error {
-		return s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
-			return tx.Ledger().Post(ctx, ledger.Entry{JobID: "job_1", At: time.Now(), Transfer: ledger.Transfer{
-				From: ledger.ExternalStripe, To: wallet, Amount: money.Money{Amount: amount, Currency: "USD"}, Memo: "top-up"}})
-		})
+	topUp := func(ctx context.Context, tx ports.Tx) error {
+		return tx.Ledger().Post(ctx, ledger.Entry{JobID: "job_1", At: time.Now(), Transfer: ledger.Transfer{
+			From: ledger.ExternalStripe, To: wallet, Amount: money.Money{Amount: 10, Currency: "USD"}, Memo: "top-up"}})
 	}
-	require.NoError(t, post(10))
-	// The external account can take it (it ends at the lowest int64); the wallet cannot.
-	err := post(math.MaxInt64 - 9)
-	require.Error(t, err)
-	require.ErrorContains(t, err, "out of range")
+	require.NoError(t, s.WithinTx(ctx, topUp))
+	err := s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		if err := topUp(ctx, tx); err != nil {
+			return err
+		}
+		return tx.Events().Append(ctx, event.Event{ID: "ev_1", Type: "job.\x00", Accounts: []string{"acc_1"}, At: time.Now()})
+	})
+	require.ErrorContains(t, err, "Events.Append")
 
 	require.NoError(t, s.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		bal, err := tx.Ledger().Balances(ctx)
@@ -102,7 +103,10 @@ func TestQueuedWriteFailureFailsTheCommit(t *testing.T) {
 		require.Equal(t, int64(-10), bal[ledger.Key{Account: ledger.ExternalStripe, Currency: "USD"}])
 		entries, err := tx.Ledger().Entries(ctx, wallet, 0, 0)
 		require.NoError(t, err)
-		require.Len(t, entries, 1, "the failed post left no entry")
+		require.Len(t, entries, 1, "the failed transaction left no entry")
+		events, err := tx.Events().List(ctx, "", 0, 0)
+		require.NoError(t, err)
+		require.Empty(t, events)
 		return nil
 	}))
 }

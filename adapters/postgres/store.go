@@ -210,6 +210,8 @@ type tx struct {
 	pending *pgx.Batch    // statements not sent yet
 	ops     []string      // the operation of each pending statement, for errors
 	timers  []river.InsertManyParams
+	wrote   bool     // a statement that changes data was sent or queued (exec, queue)
+	shard   int16    // 1 + the balance row the transaction credits, once chosen (creditShard)
 	aborted *dbError // the failure that aborted the transaction, if one did
 	// appended counts the entries the transaction appended to each log, which number them (seq.go).
 	appended struct{ entries, events, audit int64 }
@@ -234,7 +236,10 @@ func (t *tx) add(op, sql string, args ...any) *pgx.QueuedQuery {
 }
 
 // queue adds a write whose outcome nobody waits for; see tx.
-func (t *tx) queue(op, sql string, args ...any) { t.add(op, sql, args...) }
+func (t *tx) queue(op, sql string, args ...any) {
+	t.wrote = true
+	t.add(op, sql, args...)
+}
 
 // send sends the pending statements in one round trip and reads their results. On failure it
 // returns the error and the operation of the statement that failed.
@@ -310,6 +315,7 @@ func (t *tx) fail(op string, err error) error {
 
 // exec runs a statement that returns no rows.
 func (t *tx) exec(ctx context.Context, op, sql string, args ...any) (pgconn.CommandTag, error) {
+	t.wrote = true
 	var tag pgconn.CommandTag
 	t.add(op, sql, args...).Exec(func(ct pgconn.CommandTag) error { tag = ct; return nil })
 	return tag, t.roundTrip(ctx)
@@ -350,7 +356,9 @@ func (r pendingRow) Scan(dest ...any) error { return r(dest...) }
 
 // commit sends what is pending, the River jobs of the timers scheduled, and the COMMIT. A server
 // error means the transaction did not commit; a connection lost during the last round trip
-// leaves its outcome unknown.
+// leaves its outcome unknown. A transaction that changed no data (it only read, perhaps locking
+// rows, which gives it an ID and a commit record) does not wait for its commit record to reach
+// the disk: there is nothing in it to keep.
 func (t *tx) commit(ctx context.Context) error {
 	if t.ptx == nil && t.pending == nil {
 		return nil // fn ran no statement
@@ -362,6 +370,9 @@ func (t *tx) commit(ctx context.Context) error {
 		if _, err := t.s.river.InsertManyFastTx(ctx, t.ptx, t.timers); err != nil {
 			return t.fail("Timers.Schedule", err)
 		}
+	}
+	if !t.wrote {
+		t.add("commit", "SET LOCAL synchronous_commit = off")
 	}
 	var tag pgconn.CommandTag
 	t.add("commit", "commit").Exec(func(ct pgconn.CommandTag) error { tag = ct; return nil })
