@@ -91,8 +91,8 @@ func TestMigrateAndSeedCommands(t *testing.T) {
 	require.Regexp(t, `(?m)^0002_access\s+applied `, out.String())
 	out.Reset()
 	require.NoError(t, run(t.Context(), []string{"migrate", "down"}, getenv, &out, &out))
-	require.Regexp(t, `(?m)^0003_processor_events\s+applied `, out.String())
-	require.Regexp(t, `(?m)^0004_seq_from_xact\s+pending$`, out.String())
+	require.Regexp(t, `(?m)^0004_seq_from_xact\s+applied `, out.String())
+	require.Regexp(t, `(?m)^0005_balance_shards\s+pending$`, out.String())
 	require.NoError(t, run(t.Context(), []string{"migrate", "up"}, getenv, &out, &out))
 
 	out.Reset()
