@@ -98,6 +98,6 @@ func canonRune(r rune) rune {
 
 // likePattern returns a LIKE pattern matching any text that contains the folded term.
 func likePattern(term string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`, searchSeparator, "")
 	return "%" + r.Replace(fold(term)) + "%"
 }

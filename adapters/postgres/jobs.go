@@ -33,14 +33,19 @@ var jobColCount = strings.Count(jobCols, ",") + 1
 // jobSelectCols are jobCols without search, which only queries read.
 var jobSelectCols = strings.Replace(jobCols, " search,", "", 1)
 
-// searchText is what term search matches: the job's title, description and tags, folded.
-func searchText(j *job.Job) []string {
-	out := make([]string, 0, 2+len(j.Tags))
-	out = append(out, fold(j.Title), fold(j.Description))
+// searchSeparator joins the parts of a job's search text; a term that holds it cannot match
+// across two parts (likePattern drops it).
+const searchSeparator = "\x1f"
+
+// searchText is what term search matches: the job's title, description and tags, folded, joined
+// by searchSeparator (the trigram index of migration 0006 serves LIKE on it).
+func searchText(j *job.Job) string {
+	parts := make([]string, 0, 2+len(j.Tags))
+	parts = append(parts, fold(j.Title), fold(j.Description))
 	for _, tag := range j.Tags {
-		out = append(out, fold(tag))
+		parts = append(parts, fold(tag))
 	}
-	return out
+	return strings.Join(parts, searchSeparator)
 }
 
 // jobArgs returns the values of jobCols for j.
@@ -245,7 +250,7 @@ func (r *jobsRepo) List(ctx context.Context, f ports.JobFilter) ([]*job.Job, str
 		cond("agent_id = ?", f.AgentID)
 	}
 	for _, term := range f.Terms {
-		cond("EXISTS (SELECT 1 FROM unnest(search) AS s WHERE s LIKE ?)", likePattern(term))
+		cond("search LIKE ?", likePattern(term))
 	}
 	if f.After != "" {
 		cond("id < ?", f.After)

@@ -808,6 +808,8 @@ func storeJobsList(t *testing.T, newStore func(t *testing.T) ports.Store) {
 			{"TermUnicodeCase", ports.JobFilter{Terms: []string{"été"}}, []string{"job_06"}},
 			{"EveryTermMustAppear", ports.JobFilter{Terms: []string{"toml", "FUZZ"}}, []string{"job_07"}},
 			{"TermsAcrossFields", ports.JobFilter{Terms: []string{"rust", "cli", "command-line"}}, []string{"job_03"}},
+			{"TermNotAcrossFieldBoundaries", ports.JobFilter{Terms: []string{"shopbranding"}}, nil},
+			{"TermNotAcrossTitleAndDescription", ports.JobFilter{Terms: []string{"designa logo"}}, nil},
 			{"NoTermMatch", ports.JobFilter{Terms: []string{"go", "kotlin"}}, nil},
 			{"Combined", ports.JobFilter{State: job.Open, Category: "code", Currency: usd, MinBudget: 10000, Terms: []string{"go"}, PosterID: "pst_2"}, []string{"job_04"}},
 			{"CombinedNothing", ports.JobFilter{State: job.Open, AgentID: "agt_1"}, nil},
