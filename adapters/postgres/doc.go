@@ -46,6 +46,8 @@
 // A transaction's BEGIN goes to the server with its first statement, and writes whose outcome
 // nobody waits for (appends to the ledger, event and audit logs, timers) go with the next
 // statement that returns something or with the COMMIT: a use case that reads what it locks and
-// then writes costs about one round trip per read, plus one for the commit. The River jobs of the
+// then writes costs about one round trip per read, plus one for the commit. Statements run
+// their generic plan (plan_cache_mode, set for the transaction), except Jobs.List, whose best
+// plan depends on its filters' values. The River jobs of the
 // timers a transaction schedules are inserted in one statement just before its commit.
 package postgres

@@ -263,6 +263,8 @@ func (r *jobsRepo) List(ctx context.Context, f ports.JobFilter) ([]*job.Job, str
 	sql += ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
 
 	out := make([]*job.Job, 0, min(limit+1, 64))
+	// The best plan depends on the filters' values (how rare a term or a poster is): plan each.
+	t.add("Jobs.List", "SET LOCAL plan_cache_mode = auto")
 	err := t.query(ctx, "Jobs.List", sql, args, func(rows pgx.Rows) error {
 		j, err := scanJob(rows)
 		out = append(out, j)

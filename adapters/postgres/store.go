@@ -222,13 +222,20 @@ type scanError struct{ error }
 
 func (e scanError) Unwrap() error { return e.error }
 
+// genericPlansSQL makes the transaction's prepared statements run their generic plan instead of
+// planning again at every execution: with arrays as parameters, PostgreSQL finds a custom plan
+// cheaper than the generic one and plans each time, which cost more than executing the
+// statements (Jobs.List, whose best plan depends on its filters' values, asks for custom plans).
+const genericPlansSQL = "SET LOCAL plan_cache_mode = force_generic_plan"
+
 // add appends a statement to the pending ones, after the BEGIN if the transaction has not begun.
 func (t *tx) add(op, sql string, args ...any) *pgx.QueuedQuery {
 	if t.pending == nil {
 		t.pending = &pgx.Batch{}
 		if t.ptx == nil {
 			t.pending.BeginTx(pgx.TxOptions{})
-			t.ops = append(t.ops, "begin")
+			t.pending.Queue(genericPlansSQL)
+			t.ops = append(t.ops, "begin", "begin")
 		}
 	}
 	t.ops = append(t.ops, op)
