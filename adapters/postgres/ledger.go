@@ -255,56 +255,48 @@ func (r *ledgerRepo) Entries(ctx context.Context, a ledger.Account, afterSeq int
 
 type eventsRepo tx
 
-// appendEventsSQL appends the events ($2..$7) numbered after the first $1 events of the
-// transaction, and records who may see each ($8, $9: account and ordinal pairs).
-var appendEventsSQL = `WITH c AS (SELECT ` + xactSeqSQL + ` + $1 AS base), e AS (
+// appendEventSQL appends one event as the $1-th of the transaction, and records who may see it
+// ($8, distinct accounts).
+var appendEventSQL = `WITH e AS (
 		INSERT INTO events (seq, id, type, job_id, accounts, data, at)
-		SELECT c.base + x.n, x.id, x.type, x.job_id, x.accounts::jsonb, x.data::jsonb, x.at
-		FROM c, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-			WITH ORDINALITY AS x(id, type, job_id, accounts, data, at, n)
+		VALUES (` + xactSeqSQL + ` + $1, $2, $3, $4, $5::jsonb, $6::jsonb, $7) RETURNING seq
 	)
-	INSERT INTO event_visibility (account_id, seq)
-	SELECT DISTINCT y.account, c.base + y.n FROM c, unnest($8::text[], $9::bigint[]) AS y(account, n)`
+	INSERT INTO event_visibility (account_id, seq) SELECT a, e.seq FROM e, unnest($8::text[]) AS a`
 
-// Append numbers events in the order they are appended.
+// Append numbers events in the order they are appended, one statement each (they are queued).
 func (r *eventsRepo) Append(ctx context.Context, events ...event.Event) error {
 	t := (*tx)(r)
-	if len(events) == 0 {
-		return nil
-	}
-	n := len(events)
-	ids, types, jobIDs := make([]string, n), make([]string, n), make([]string, n)
-	accounts, data, ats := make([]*string, n), make([]*string, n), make([]*time.Time, n)
-	var visAccounts []string
-	var visN []int64
-	for i, e := range events {
-		ids[i], types[i], jobIDs[i], ats[i] = e.ID, e.Type, e.JobID, ts(e.At)
-		if e.Accounts != nil {
-			b, err := json.Marshal(e.Accounts)
-			if err != nil {
-				return err
-			}
-			s := string(b)
-			accounts[i] = &s
-		}
-		if e.Data != nil {
-			b, err := json.Marshal(e.Data)
-			if err != nil {
-				return err
-			}
-			s := string(b)
-			data[i] = &s
-		}
-		for _, a := range e.Accounts {
-			visAccounts, visN = append(visAccounts, a), append(visN, int64(i+1))
-		}
-	}
-	prior, err := reserve(&t.appended.events, n, "events")
+	prior, err := reserve(&t.appended.events, len(events), "events")
 	if err != nil {
 		return err
 	}
-	t.queue("Events.Append", appendEventsSQL, prior, ids, types, jobIDs, accounts, data, ats, visAccounts, visN)
+	for i, e := range events {
+		var accounts, data []byte
+		if e.Accounts != nil {
+			if accounts, err = json.Marshal(e.Accounts); err != nil {
+				return err
+			}
+		}
+		if e.Data != nil {
+			if data, err = json.Marshal(e.Data); err != nil {
+				return err
+			}
+		}
+		visible := slices.Clone(e.Accounts)
+		slices.Sort(visible)
+		t.queue("Events.Append", appendEventSQL, prior+int64(i)+1, e.ID, e.Type, e.JobID,
+			nullText(accounts), nullText(data), ts(e.At), slices.Compact(visible))
+	}
 	return nil
+}
+
+// nullText is a JSON document as text for a jsonb parameter: NULL when there is none.
+func nullText(b []byte) *string {
+	if b == nil {
+		return nil
+	}
+	s := string(b)
+	return &s
 }
 
 const eventCols = `e.seq, e.id, e.type, e.job_id, e.accounts, e.data, e.at`
