@@ -26,28 +26,20 @@ type ledgerRepo tx
 // row of its balance and takes from them in order, so that none goes below zero.
 const balanceShards = 16
 
-// postSQL appends the entries ($2..$8, one array element each) numbered after the first $1
-// entries of the transaction, adds deltas to the balance rows Post locked and read ($9..$12;
-// the account = ANY condition keeps the plan on the primary key while the table has no
-// statistics yet), and upserts the others ($13..$16), in one statement. The balances table's
-// CHECK refuses a non-external row below zero. (A row Post read is updated, not upserted with its
-// delta, because the CHECK applies to the row an upsert proposes before it finds the conflict;
-// the upserted deltas are credits, or belong to a balance that had no row when Post looked, whose
-// result Post checked from zero: a row another transaction inserts meanwhile was only credited,
-// or is external, so adding to it is fine.)
-var postSQL = `WITH c AS (SELECT ` + xactSeqSQL + ` + $1 AS base), e AS (
-		INSERT INTO ledger_entries (seq, job_id, at, from_account, to_account, amount, currency, memo)
-		SELECT c.base + x.n, x.job_id, x.at, x.f, x.t, x.amount, x.currency, x.memo
-		FROM c, unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
-			WITH ORDINALITY AS x(job_id, at, f, t, amount, currency, memo, n)
-	), u AS (
-		UPDATE ledger_balances AS b SET balance = b.balance + d.delta
-		FROM unnest($9::text[], $10::text[], $11::smallint[], $12::bigint[]) AS d(account, currency, shard, delta)
-		WHERE b.account = ANY($9) AND b.account = d.account AND b.currency = d.currency AND b.shard = d.shard
-	)
-	INSERT INTO ledger_balances (account, currency, shard, balance)
-	SELECT * FROM unnest($13::text[], $14::text[], $15::smallint[], $16::bigint[])
-	ON CONFLICT (account, currency, shard) DO UPDATE SET balance = ledger_balances.balance + excluded.balance`
+// The statements of a Post's writes, queued one per entry and per balance row. A row Post read
+// (and locked) is updated; any other balance is upserted with its delta, which is a credit, or
+// belongs to a balance that had no row when Post looked, whose result Post checked from zero: a
+// row another transaction inserts meanwhile was only credited, or is external, so adding to it
+// is fine. (A read row is not upserted because the balances table's CHECK, which refuses a
+// non-external row below zero, applies to the row an upsert proposes before it finds the
+// conflict.)
+var (
+	insertEntrySQL = `INSERT INTO ledger_entries (seq, job_id, at, from_account, to_account, amount, currency, memo)
+		VALUES (` + xactSeqSQL + ` + $1, $2, $3, $4, $5, $6, $7, $8)`
+	updateBalanceSQL = `UPDATE ledger_balances SET balance = balance + $4 WHERE account = $1 AND currency = $2 AND shard = $3`
+	upsertBalanceSQL = `INSERT INTO ledger_balances (account, currency, shard, balance) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (account, currency, shard) DO UPDATE SET balance = ledger_balances.balance + excluded.balance`
+)
 
 // balanceRow is one row of a balance.
 type balanceRow struct {
@@ -118,29 +110,23 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 	if err := after.Apply(transfers...); err != nil {
 		return err // refused: nothing written
 	}
-	var read, upserted balanceDeltas
-	for _, k := range keys {
-		if rs, ok := rows[k]; ok {
-			read.spread(k, rs, after[k]-before[k])
-		} else {
-			upserted.add(k, t.creditShard(), after[k])
-		}
-	}
 	prior, err := reserve(&t.appended.entries, len(entries), "ledger entries")
 	if err != nil {
 		return err
 	}
-
-	n := len(entries)
-	jobIDs, ats, froms, tos := make([]string, n), make([]*time.Time, n), make([]string, n), make([]string, n)
-	amounts, curs, memos := make([]int64, n), make([]string, n), make([]string, n)
 	for i, e := range entries {
-		jobIDs[i], ats[i], froms[i], tos[i] = e.JobID, ts(e.At), string(e.From), string(e.To)
-		amounts[i], curs[i], memos[i] = e.Amount.Amount, string(e.Amount.Currency), e.Memo
+		t.queue("Ledger.Post", insertEntrySQL, prior+int64(i)+1, e.JobID, ts(e.At), string(e.From), string(e.To),
+			e.Amount.Amount, string(e.Amount.Currency), e.Memo)
 	}
-	t.queue("Ledger.Post", postSQL, prior, jobIDs, ats, froms, tos, amounts, curs, memos,
-		read.accounts, read.currencies, read.shards, read.deltas,
-		upserted.accounts, upserted.currencies, upserted.shards, upserted.deltas)
+	for _, k := range keys {
+		if rs, ok := rows[k]; ok {
+			spread(rs, after[k]-before[k], k.Account.MayGoNegative(), func(shard int16, delta int64) {
+				t.queue("Ledger.Post", updateBalanceSQL, string(k.Account), string(k.Currency), shard, delta)
+			})
+		} else {
+			t.queue("Ledger.Post", upsertBalanceSQL, string(k.Account), string(k.Currency), t.creditShard(), after[k])
+		}
+	}
 	return nil
 }
 
@@ -152,34 +138,20 @@ func (t *tx) creditShard() int16 {
 	return t.shard - 1
 }
 
-// balanceDeltas are changes to balance rows, as parallel arrays for unnest.
-type balanceDeltas struct {
-	accounts, currencies []string
-	shards               []int16
-	deltas               []int64
-}
-
-func (d *balanceDeltas) add(k ledger.Key, shard int16, delta int64) {
-	d.accounts = append(d.accounts, string(k.Account))
-	d.currencies = append(d.currencies, string(k.Currency))
-	d.shards = append(d.shards, shard)
-	d.deltas = append(d.deltas, delta)
-}
-
-// spread changes the balance whose rows are rs by delta: a gain goes to its first row, a loss
-// is taken from the rows in order, each down to zero at most (an account that may go negative
-// takes it all on its first row). Apply has checked that the rows hold enough.
-func (d *balanceDeltas) spread(k ledger.Key, rs []balanceRow, delta int64) {
-	if delta >= 0 || k.Account.MayGoNegative() {
+// spread changes a balance whose rows are rs by delta, calling change for each row to change: a
+// gain goes to its first row, a loss is taken from the rows in order, each down to zero at most
+// (an account that may go negative takes it all on its first row). Apply has checked that the
+// rows hold enough.
+func spread(rs []balanceRow, delta int64, mayGoNegative bool, change func(shard int16, delta int64)) {
+	if delta >= 0 || mayGoNegative {
 		if delta != 0 {
-			d.add(k, rs[0].shard, delta)
+			change(rs[0].shard, delta)
 		}
 		return
 	}
 	for _, r := range rs {
-		take := min(r.balance, -delta)
-		if take > 0 {
-			d.add(k, r.shard, -take)
+		if take := min(r.balance, -delta); take > 0 {
+			change(r.shard, -take)
 			delta += take
 		}
 		if delta == 0 {
