@@ -54,6 +54,10 @@ type Outcome struct {
 	Application *job.Application  `json:"application,omitempty"`
 	Task        *proof.Task       `json:"task,omitempty"`
 	DryRun      bool              `json:"dry_run"`
+	// View is the job as the caller sees it once the action is done, read in the action's
+	// transaction; nil for a dry run, for the system caller, and when the action took the job out
+	// of the caller's sight.
+	View *JobView `json:"view,omitempty"`
 }
 
 // errDryRun rolls a dry run's transaction back after its outcome was recorded.
@@ -83,6 +87,12 @@ func (s *Service) Act(ctx context.Context, c Caller, jobID string, cmd Command) 
 		}
 		if err == nil && cmd.DryRun {
 			return errDryRun
+		}
+		if err == nil && !c.system {
+			out.View, err = s.view(ctx, tx, c, jobID)
+			if errs.CodeOf(err) == errs.CodeNotFound {
+				err = nil // the caller may no longer see the job
+			}
 		}
 		return err
 	})

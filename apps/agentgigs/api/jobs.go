@@ -400,9 +400,11 @@ func (s *Server) act(ctx context.Context, jobID string, do func(c market.Caller)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.cfg.Service.GetJob(ctx, c, jobID)
-	if err != nil {
-		return nil, err
+	v := o.View
+	if v == nil { // a dry run, or a job the caller no longer sees
+		if v, err = s.cfg.Service.GetJob(ctx, c, jobID); err != nil {
+			return nil, err
+		}
 	}
 	r := &actionResult{
 		Action: o.Action, From: o.From, To: o.To, DryRun: o.DryRun, Transfers: o.Transfers, Events: o.Events,
