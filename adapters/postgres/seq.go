@@ -17,7 +17,8 @@ import (
 // was given, and a reader paging with Seq > after never skips an entry that commits late. So that
 // a reader still sees what committed before it looked (read your writes), a list first waits
 // until the entries that were visible when it started have settled (settle): the few
-// milliseconds until the older transactions running at that moment end, at most settleWait.
+// milliseconds until the older transactions running at that moment end, at most
+// defaultSettleWait.
 //
 // With 20 bits for the ordinal, Seq stays below 2^63 for 2^43 transaction IDs, and one
 // transaction appends at most 2^20-1 entries to one log.
@@ -26,9 +27,9 @@ const seqBits = 20
 // maxPerTx is how many entries one transaction may append to one log.
 const maxPerTx = 1<<seqBits - 1
 
-// settleWait bounds how long a list waits for older transactions to end; after it, the list
-// returns what has settled.
-const settleWait = 2 * time.Second
+// defaultSettleWait bounds how long a list waits for older transactions to end; after it, the
+// list returns what has settled.
+const defaultSettleWait = 2 * time.Second
 
 var (
 	// xactSeqSQL is the Seq before the current transaction's first entry: its ID shifted by
@@ -71,7 +72,7 @@ func (t *tx) settle(ctx context.Context, table string) error {
 	if err != nil || newest == nil {
 		return err
 	}
-	deadline := time.Now().Add(settleWait)
+	deadline := time.Now().Add(t.s.settleWait)
 	for pause := 200 * time.Microsecond; *newest >= horizon && time.Now().Before(deadline); pause = min(2*pause, 10*time.Millisecond) {
 		select {
 		case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentgigs/agentgigs/adapters/postgres"
 	"github.com/agentgigs/agentgigs/adapters/postgres/pgtest"
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/ledger"
@@ -27,10 +28,12 @@ func listEvents(t *testing.T, s ports.Store, after int64) []event.Event {
 }
 
 // TestListNeverSkipsALateCommit holds a transaction open after it appended an event while a
-// younger one appends and commits: a reader must not be handed the younger event first (it
+// younger one appends and commits: a reader must not be handed the younger event alone (it
 // would page past the older one), and once the older commits the reader gets both, in order.
 func TestListNeverSkipsALateCommit(t *testing.T) {
 	s := pgtest.Store(t)
+	const wait = 200 * time.Millisecond
+	postgres.SetSettleWait(s, wait)
 	ev := func(id string) event.Event {
 		return event.Event{ID: id, Type: "job.test", JobID: "job_1", Accounts: []string{"acc_1"}, At: time.Now()}
 	}
@@ -56,16 +59,23 @@ func TestListNeverSkipsALateCommit(t *testing.T) {
 		return tx.Events().Append(ctx, ev("ev_younger"))
 	}))
 
-	// While the older transaction runs, the younger event has not settled: a reader waits for
-	// it (up to its bound) and then lists nothing rather than the younger event alone.
+	// While the older transaction runs, the younger event has not settled: a reader waits for it
+	// (up to its bound) and then lists nothing rather than the younger event alone. (The older
+	// is held briefly: while it runs, every feed on the server waits for it.)
 	start := time.Now()
 	require.Empty(t, listEvents(t, s, 0), "the younger event alone would let the reader skip the older")
-	require.GreaterOrEqual(t, time.Since(start), time.Second, "the reader waited for the older transaction")
+	require.GreaterOrEqual(t, time.Since(start), wait, "the reader waited for the older transaction")
 
-	// A reader that starts while the older transaction runs gets both once it commits.
+	// A reader that starts while the older transaction runs waits, and gets both once the older
+	// commits.
 	got := make(chan []event.Event, 1)
 	go func() { got <- listEvents(t, s, 0) }()
 	time.Sleep(100 * time.Millisecond)
+	select {
+	case early := <-got:
+		require.Fail(t, "the reader did not wait for the older transaction", "it got %v", early)
+	default:
+	}
 	releaseOlder()
 	require.NoError(t, <-older)
 	events := <-got

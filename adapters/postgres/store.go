@@ -26,11 +26,15 @@ type Store struct {
 	pool  *pgxpool.Pool
 	owned bool                  // Close closes the pool
 	river *river.Client[pgx.Tx] // enqueues the River job of each scheduled timer
+	// settleWait bounds a list's wait for older transactions (seq.go); tests shorten it.
+	settleWait time.Duration
 }
 
 // New returns a Store over pool. The schema must be migrated (Migrate) in the first schema of the
 // pool's search_path. Close does not close pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, river: newInserter(pool)} }
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, river: newInserter(pool), settleWait: defaultSettleWait}
+}
 
 // Open connects to the database at url (a postgres:// URL or a key=value connection string; a
 // search_path parameter selects the schema), checks that it answers, and migrates the schema up
