@@ -146,7 +146,9 @@ type Events interface {
 	// Append stores the events in order, assigning increasing Seq values.
 	Append(ctx context.Context, events ...event.Event) error
 	// List returns events with Seq > afterSeq in Seq order, at most limit (0 means all), only
-	// those visible to accountID unless it is "".
+	// those visible to accountID unless it is "". A reader paging with afterSeq must never skip
+	// an event: a store whose Seq order is not its commit order holds an event back until no
+	// transaction that could still append one before it is running.
 	List(ctx context.Context, accountID string, afterSeq int64, limit int) ([]event.Event, error)
 }
 
