@@ -209,14 +209,14 @@ func translate(op string, err error, connLost bool) *dbError {
 // transaction with it, as it would have done on its own.
 type tx struct {
 	s       *Store
-	conn    *pgxpool.Conn // acquired at the first round trip
-	ptx     pgx.Tx        // begun by the first round trip
-	pending *pgx.Batch    // statements not sent yet
-	ops     []string      // the operation of each pending statement, for errors
-	timers  []river.InsertManyParams
-	wrote   bool     // a statement that changes data was sent or queued (exec, queue)
-	shard   int16    // 1 + the balance row the transaction credits, once chosen (creditShard)
-	aborted *dbError // the failure that aborted the transaction, if one did
+	conn    *pgxpool.Conn            // acquired at the first round trip
+	ptx     pgx.Tx                   // begun by the first round trip
+	pending *pgx.Batch               // statements not sent yet
+	ops     []string                 // the operation of each pending statement, for errors
+	timers  []river.InsertManyParams // River jobs of the timers scheduled, inserted before the commit
+	wrote   bool                     // a statement that changes data was sent or queued (exec, queue)
+	shard   int16                    // 1 + the balance row the transaction credits, once chosen (creditShard)
+	aborted *dbError                 // the failure that aborted the transaction, if one did
 	// appended counts the entries the transaction appended to each log, which number them (seq.go).
 	appended struct{ entries, events, audit int64 }
 }
