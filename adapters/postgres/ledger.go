@@ -192,9 +192,6 @@ const entryCols = `seq, job_id, at, from_account, to_account, amount, currency, 
 // Entries reads the account's entries through the indexes on each side of a transfer.
 func (r *ledgerRepo) Entries(ctx context.Context, a ledger.Account, afterSeq int64, limit int) ([]ledger.Entry, error) {
 	t := (*tx)(r)
-	if err := t.settle(ctx, "ledger_entries"); err != nil {
-		return nil, err
-	}
 	settled := settledSQL("seq")
 	sql := `SELECT ` + entryCols + ` FROM ledger_entries WHERE seq > $1 AND ` + settled + ` ORDER BY seq LIMIT $2`
 	args := []any{afterSeq, limitOrAll(limit)}
@@ -207,7 +204,7 @@ func (r *ledgerRepo) Entries(ctx context.Context, a ledger.Account, afterSeq int
 		args = append(args, string(a))
 	}
 	var out []ledger.Entry
-	err := t.query(ctx, "Ledger.Entries", sql, args, func(rows pgx.Rows) error {
+	err := t.querySettled(ctx, "ledger_entries", "Ledger.Entries", sql, args, func() { out = nil }, func(rows pgx.Rows) error {
 		var (
 			e             ledger.Entry
 			at            *time.Time
@@ -275,9 +272,6 @@ const eventCols = `e.seq, e.id, e.type, e.job_id, e.accounts, e.data, e.at`
 
 func (r *eventsRepo) List(ctx context.Context, accountID string, afterSeq int64, limit int) ([]event.Event, error) {
 	t := (*tx)(r)
-	if err := t.settle(ctx, "events"); err != nil {
-		return nil, err
-	}
 	sql := `SELECT ` + eventCols + ` FROM events AS e WHERE e.seq > $1 AND ` + settledSQL("e.seq") + ` ORDER BY e.seq LIMIT $2`
 	args := []any{afterSeq, limitOrAll(limit)}
 	if accountID != "" {
@@ -286,7 +280,7 @@ func (r *eventsRepo) List(ctx context.Context, accountID string, afterSeq int64,
 		args = append(args, accountID)
 	}
 	var out []event.Event
-	err := t.query(ctx, "Events.List", sql, args, func(rows pgx.Rows) error {
+	err := t.querySettled(ctx, "events", "Events.List", sql, args, func() { out = nil }, func(rows pgx.Rows) error {
 		var (
 			e              event.Event
 			accounts, data []byte
@@ -331,12 +325,9 @@ func (r *auditRepo) Append(ctx context.Context, a event.Audit) error {
 
 func (r *auditRepo) List(ctx context.Context, afterSeq int64, limit int) ([]event.Audit, error) {
 	t := (*tx)(r)
-	if err := t.settle(ctx, "audit"); err != nil {
-		return nil, err
-	}
 	var out []event.Audit
-	err := t.query(ctx, "Audit.List", `SELECT seq, actor_id, action, job_id, reason, at FROM audit
-		WHERE seq > $1 AND `+settledSQL("seq")+` ORDER BY seq LIMIT $2`, []any{afterSeq, limitOrAll(limit)}, func(rows pgx.Rows) error {
+	err := t.querySettled(ctx, "audit", "Audit.List", `SELECT seq, actor_id, action, job_id, reason, at FROM audit
+		WHERE seq > $1 AND `+settledSQL("seq")+` ORDER BY seq LIMIT $2`, []any{afterSeq, limitOrAll(limit)}, func() { out = nil }, func(rows pgx.Rows) error {
 		var (
 			a  event.Audit
 			at *time.Time

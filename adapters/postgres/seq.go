@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Seq numbers of the append-only logs (ledger entries, events, audit) come from the appending
@@ -15,10 +17,9 @@ import (
 // lists only settled entries: those of transactions older than every transaction still running
 // (settledSQL), plus its own. Every entry that can still appear then has a higher Seq than any it
 // was given, and a reader paging with Seq > after never skips an entry that commits late. So that
-// a reader still sees what committed before it looked (read your writes), a list first waits
-// until the entries that were visible when it started have settled (settle): the few
-// milliseconds until the older transactions running at that moment end, at most
-// defaultSettleWait.
+// a reader still sees what committed before it looked (read your writes), a list that finds
+// entries visible but not settled yet waits for them (querySettled): the few milliseconds until
+// the older transactions running at that moment end, at most defaultSettleWait.
 //
 // With 20 bits for the ordinal, Seq stays below 2^63 for 2^43 transaction IDs, and one
 // transaction appends at most 2^20-1 entries to one log.
@@ -58,18 +59,20 @@ func reserve(used *int64, n int, log string) (int64, error) {
 	return before, nil
 }
 
-// settle waits until the entries of table that were visible when it started have settled, so
-// that the list that follows includes them. In a transaction that has an ID (it wrote or locked
-// a row) the horizon stays below its own entries, so it waits only for the entries of older
-// transactions: a list there shows what committed before the transaction got its ID, and never
-// skips what commits later.
-func (t *tx) settle(ctx context.Context, table string) error {
+// querySettled runs sql, a list of table's settled entries (see settledSQL), with scan for each
+// row. In the same round trip it checks whether entries that were visible then had not settled
+// yet; only then does it wait for them (at most settleWait) and run the list again, after reset,
+// so that a reader sees what committed before it looked. In a transaction that has an ID (it
+// wrote or locked a row) the horizon stays below its own entries, so the check counts only the
+// entries of older transactions: a list there shows what committed before the transaction got
+// its ID, and never skips what commits later.
+func (t *tx) querySettled(ctx context.Context, table, op, sql string, args []any, reset func(), scan func(pgx.Rows) error) error {
 	var newest *int64
 	var horizon int64
-	err := t.queryRow(ctx, "settle "+table, fmt.Sprintf(`SELECT (SELECT max(seq) FROM %s
+	t.add(op, fmt.Sprintf(`SELECT (SELECT max(seq) FROM %s
 		WHERE seq < coalesce(pg_current_xact_id_if_assigned()::text::bigint << %d, 9223372036854775807)), %s`,
-		table, seqBits, horizonSQL), nil, &newest, &horizon)
-	if err != nil || newest == nil {
+		table, seqBits, horizonSQL)).QueryRow(func(r pgx.Row) error { return r.Scan(&newest, &horizon) })
+	if err := t.query(ctx, op, sql, args, scan); err != nil || newest == nil || *newest < horizon {
 		return err
 	}
 	deadline := time.Now().Add(t.s.settleWait)
@@ -79,9 +82,10 @@ func (t *tx) settle(ctx context.Context, table string) error {
 			return ctx.Err()
 		case <-time.After(pause):
 		}
-		if err := t.queryRow(ctx, "settle "+table, `SELECT `+horizonSQL, nil, &horizon); err != nil {
+		if err := t.queryRow(ctx, op, `SELECT `+horizonSQL, nil, &horizon); err != nil {
 			return err
 		}
 	}
-	return nil
+	reset()
+	return t.query(ctx, op, sql, args, scan)
 }
