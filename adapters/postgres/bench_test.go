@@ -94,7 +94,6 @@ func benchEvent(jobID, typ string) event.Event {
 	return event.Event{ID: "ev_" + jobID + typ, Type: typ, JobID: jobID, Accounts: []string{"acc_poster", "acc_agent"}, At: time.Now()}
 }
 
-// browseJobs is how many jobs BenchmarkBrowse seeds.
 // browseJobs is how many jobs BenchmarkBrowse seeds: 20,000, or AGENTGIGS_BENCH_BROWSE_JOBS
 // (e.g. 1000000 for the figure the closing note reports).
 func browseJobs(b *testing.B) int {

@@ -13,8 +13,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
-	"github.com/agentgigs/agentgigs/core/job"
-	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/ports"
 )
 
@@ -134,18 +132,12 @@ func (w *timerWorker) Work(ctx context.Context, j *river.Job[timerArgs]) error {
 
 // timer reads one timer row.
 func (s *Store) timer(ctx context.Context, id string) (ports.Timer, error) {
-	var (
-		tm          ports.Timer
-		action, cur string
-	)
-	err := s.pool.QueryRow(ctx, `SELECT id, action, job_id, payout_id, ref, amount, amount_currency, attempt, payload, due_at
-		FROM timers WHERE id = $1`, id).Scan(&tm.ID, &action, &tm.JobID, &tm.PayoutID, &tm.Ref, &tm.Amount.Amount, &cur, &tm.Attempt, &tm.Payload, &tm.DueAt)
+	tm, err := scanTimer(s.pool.QueryRow(ctx, `SELECT `+timerCols+` FROM timers WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ports.Timer{}, notFound("timer", id)
 	}
 	if err != nil {
 		return ports.Timer{}, translate("timer", err, false)
 	}
-	tm.Action, tm.Amount.Currency, tm.DueAt = job.Action(action), money.Currency(cur), tm.DueAt.UTC()
 	return tm, nil
 }

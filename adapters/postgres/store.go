@@ -36,10 +36,10 @@ func New(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool, river: newInserter(pool), settleWait: defaultSettleWait}
 }
 
-// Open connects to the database at url (a postgres:// URL or a key=value connection string; a
-// search_path parameter selects the schema), checks that it answers, and migrates the schema up
-// (Migrate: safe when several replicas open at once). Close the Store to close its connections.
-func Open(ctx context.Context, url string) (*Store, error) {
+// Connect connects to the database at url (a postgres:// URL or a key=value connection string;
+// a search_path parameter selects the schema) and checks that it answers; errors never show the
+// URL, which may hold a password. It does not migrate. Close the Store to close its connections.
+func Connect(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parsing the database URL: %w", errors.New(redact(err)))
@@ -52,12 +52,22 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: the database does not answer (%s): %w", redact(err), ports.ErrUnavailable)
 	}
-	if err := Migrate(ctx, pool); err != nil {
-		pool.Close()
-		return nil, err
-	}
 	s := New(pool)
 	s.owned = true
+	return s, nil
+}
+
+// Open connects to the database at url (Connect) and migrates the schema up (Migrate: safe when
+// several replicas open at once). Close the Store to close its connections.
+func Open(ctx context.Context, url string) (*Store, error) {
+	s, err := Connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, s.pool); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -35,21 +35,27 @@ func (r *timersRepo) Schedule(ctx context.Context, tm ports.Timer) error {
 func (r *timersRepo) Due(ctx context.Context, now time.Time, limit int) ([]ports.Timer, error) {
 	t := (*tx)(r)
 	var out []ports.Timer
-	err := t.query(ctx, "Timers.Due", `SELECT id, action, job_id, payout_id, ref, amount, amount_currency, attempt, payload, due_at
-		FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+	err := t.query(ctx, "Timers.Due", `SELECT `+timerCols+` FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
 		[]any{now, limitOrAll(limit)}, func(rows pgx.Rows) error {
-			var (
-				tm          ports.Timer
-				action, cur string
-			)
-			if err := rows.Scan(&tm.ID, &action, &tm.JobID, &tm.PayoutID, &tm.Ref, &tm.Amount.Amount, &cur, &tm.Attempt, &tm.Payload, &tm.DueAt); err != nil {
-				return err
-			}
-			tm.Action, tm.Amount.Currency, tm.DueAt = job.Action(action), money.Currency(cur), tm.DueAt.UTC()
+			tm, err := scanTimer(rows)
 			out = append(out, tm)
-			return nil
+			return err
 		})
 	return out, err
+}
+
+// timerCols are the columns scanTimer reads.
+const timerCols = `id, action, job_id, payout_id, ref, amount, amount_currency, attempt, payload, due_at`
+
+// scanTimer reads a row of timerCols.
+func scanTimer(row pgx.Row) (ports.Timer, error) {
+	var (
+		tm          ports.Timer
+		action, cur string
+	)
+	err := row.Scan(&tm.ID, &action, &tm.JobID, &tm.PayoutID, &tm.Ref, &tm.Amount.Amount, &cur, &tm.Attempt, &tm.Payload, &tm.DueAt)
+	tm.Action, tm.Amount.Currency, tm.DueAt = job.Action(action), money.Currency(cur), tm.DueAt.UTC()
+	return tm, err
 }
 
 // Delete removes the timer; a missing one is not an error.

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/agentgigs/agentgigs/adapters/postgres"
 )
 
@@ -24,11 +22,12 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprint(stderr, usage)
 		return usageError{"migrate needs up, down [steps] or status"}
 	}
-	pool, err := poolFrom(ctx, getenv)
+	store, err := connect(ctx, getenv, postgres.Connect)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
+	defer store.Close()
+	pool := store.Pool()
 	switch args[0] {
 	case "up":
 		if err := postgres.Migrate(ctx, pool); err != nil {
@@ -80,11 +79,7 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 		fs.Usage()
 		return usageError{"seed takes --jobs N with N >= 1"}
 	}
-	url := getenv("DATABASE_URL")
-	if url == "" {
-		return errors.New("DATABASE_URL is not set: seed loads jobs into PostgreSQL")
-	}
-	store, err := postgres.Open(ctx, url)
+	store, err := connect(ctx, getenv, postgres.Open)
 	if err != nil {
 		return err
 	}
@@ -108,14 +103,16 @@ func progressBar(done, total, width int) string {
 	return fmt.Sprintf("[%s%s] %3d%% %d/%d jobs", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done*100/total, done, total)
 }
 
-func poolFrom(ctx context.Context, getenv func(string) string) (*pgxpool.Pool, error) {
+// connect opens the store at DATABASE_URL with open (postgres.Connect, or postgres.Open to
+// migrate it too).
+func connect(ctx context.Context, getenv func(string) string, open func(context.Context, string) (*postgres.Store, error)) (*postgres.Store, error) {
 	url := getenv("DATABASE_URL")
 	if url == "" {
 		return nil, errors.New("DATABASE_URL is not set")
 	}
-	pool, err := pgxpool.New(ctx, url)
+	store, err := open(ctx, url)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	return pool, nil
+	return store, nil
 }

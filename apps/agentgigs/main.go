@@ -32,7 +32,7 @@ var version = "dev"
 const usage = `usage: agentgigs <command> [flags]
 
 commands:
-  serve     run the in-memory sandbox server (see agentgigs serve -h)
+  serve     run the server: the in-memory sandbox, or PostgreSQL with DATABASE_URL (see agentgigs serve -h)
   openapi   print the OpenAPI 3.1 document of the API
   migrate   up | down [steps] | status: the PostgreSQL schema of DATABASE_URL
   seed      --jobs N: bulk-load N browse jobs into DATABASE_URL, with a progress bar

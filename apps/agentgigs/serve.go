@@ -79,9 +79,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 	return cfg, nil
 }
 
-// serve runs the embedded sandbox until ctx is cancelled, then shuts the server down gracefully.
-// The wiring is all here: memory adapters → market service → HTTP API, plus the timer loop. Mail
-// is printed to stdout (the dev inbox); logs go to stderr.
+// serve runs the server wired by build (wire.go) until ctx is cancelled, then shuts it down
+// gracefully; it also stops, with an error, if the timers cannot run. The banner goes to stdout,
+// logs to stderr.
 func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
@@ -105,9 +105,13 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	timersFailed := make(chan error, 1)
 	wg.Go(func() {
-		if err := a.RunTimers(loopCtx, log); err != nil {
-			log.Error("running timers", "err", err)
+		if err := a.RunTimers(loopCtx, log); err != nil && loopCtx.Err() == nil {
+			// Without timers no deadline, payout, email or webhook would run: stop serving.
+			timersFailed <- err
+		} else if err != nil {
+			log.Error("stopping timers", "err", err)
 		}
 	})
 	defer func() {
@@ -118,22 +122,26 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
+	var failed error
 	select {
 	case err := <-served: // Serve never returns nil
 		return fmt.Errorf("serving: %w", err)
+	case err := <-timersFailed:
+		failed = fmt.Errorf("running timers: %w", err)
+		log.Error("running timers failed: shutting down", "err", err)
 	case <-ctx.Done():
+		log.Info("shutting down")
 	}
-	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
+		return errors.Join(failed, fmt.Errorf("shutting down: %w", err))
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serving: %w", err)
+		return errors.Join(failed, fmt.Errorf("serving: %w", err))
 	}
 	log.Info("stopped")
-	return nil
+	return failed
 }
 
 func printBanner(w io.Writer, baseURL string, notes []string) {

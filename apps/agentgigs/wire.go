@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/adapters/postgres"
 	"github.com/agentgigs/agentgigs/adapters/proofhost"
@@ -177,11 +175,11 @@ func (w slogWriter) Write(p []byte) (int, error) {
 // up first (safe when several replicas start at once).
 func openDatabase(ctx context.Context, cfg config) (*postgres.Store, string, error) {
 	if !cfg.Migrate {
-		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+		pg, err := postgres.Connect(ctx, cfg.DatabaseURL)
 		if err != nil {
 			return nil, "", fmt.Errorf("DATABASE_URL: %w", err)
 		}
-		return postgres.New(pool), "Storage: PostgreSQL (not migrated on start: AGENTGIGS_MIGRATE=false).", nil
+		return pg, "Storage: PostgreSQL (not migrated on start: AGENTGIGS_MIGRATE=false).", nil
 	}
 	pg, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
