@@ -80,19 +80,24 @@ func (s *Service) Act(ctx context.Context, c Caller, jobID string, cmd Command) 
 	}
 	var out *Outcome
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		var err error
-		out, err = s.step(ctx, tx, c, jobID, cmd)
-		if err == nil && cmd.Action == job.ActSubmitScorecard {
-			err = s.afterScorecard(ctx, tx, jobID)
+		x, err := s.load(ctx, tx, c, jobID)
+		if err != nil {
+			return err
 		}
-		if err == nil && cmd.DryRun {
+		if out, err = x.step(cmd); err != nil {
+			return err
+		}
+		if cmd.Action == job.ActSubmitScorecard {
+			if err := s.afterScorecard(ctx, tx, jobID); err != nil {
+				return err
+			}
+		}
+		if cmd.DryRun {
 			return errDryRun
 		}
-		if err == nil && !c.system {
-			out.View, err = s.view(ctx, tx, c, jobID)
-			if errs.CodeOf(err) == errs.CodeNotFound {
-				err = nil // the caller may no longer see the job
-			}
+		if !c.system {
+			// afterScorecard may have changed the stored job: read it again then.
+			out.View, err = s.viewAfter(ctx, tx, c, x, cmd.Action == job.ActSubmitScorecard)
 		}
 		return err
 	})
@@ -101,6 +106,25 @@ func (s *Service) Act(ctx context.Context, c Caller, jobID string, cmd Command) 
 		return out, nil
 	}
 	return out, err
+}
+
+// viewAfter is the caller's view of the job once x's action is done, from the job and account x
+// holds, or read again if reread; nil when the caller may no longer see the job.
+func (s *Service) viewAfter(ctx context.Context, tx ports.Tx, c Caller, x *exec, reread bool) (*JobView, error) {
+	var y *exec
+	var err error
+	if reread {
+		y, err = s.load(ctx, tx, c, x.j.ID)
+	} else {
+		y, err = s.place(ctx, tx, c, x.acct, x.j)
+	}
+	if errs.CodeOf(err) == errs.CodeNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return viewOf(y)
 }
 
 // exec is the working state of one transition.
@@ -164,6 +188,11 @@ func (s *Service) step(ctx context.Context, tx ports.Tx, c Caller, jobID string,
 	if err != nil {
 		return nil, err
 	}
+	return x.step(cmd)
+}
+
+// step runs one transition on the loaded job.
+func (x *exec) step(cmd Command) (*Outcome, error) {
 	x.cmd, x.data = cmd, map[string]string{}
 	j := x.j
 	facts, err := x.facts()
