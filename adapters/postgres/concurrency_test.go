@@ -81,7 +81,7 @@ func raceOneJob(t *testing.T, seed uint64, kill bool) {
 		{name: "dispute", do: func() error { _, err := svc.Dispute(ctx, agent, a.ID, "late", nil); return err }, once: true},
 		{name: "request revision", do: func() error { _, err := svc.RequestRevision(ctx, poster, a.ID, "more"); return err }, once: true},
 		{name: "approve (dry run)", do: func() error { _, err := svc.Approve(ctx, poster, a.ID, true); return err }},
-		{name: "hold", do: func() error { _, err := svc.HoldPayout(ctx, admin, a.ID, "checking"); return err }},
+		{name: "hold", do: func() error { _, err := svc.HoldPayout(ctx, admin, a.ID, "checking", false); return err }},
 		{name: "view", do: func() error { _, err := svc.GetJob(ctx, poster, a.ID); return err }},
 		runDue,
 	})
@@ -96,8 +96,8 @@ func raceOneJob(t *testing.T, seed uint64, kill bool) {
 	race(t, k, sch.Name, rng, kill, []call{
 		{name: "reverse approval", do: func() error { _, err := svc.ReverseApproval(ctx, admin, b.ID, "fraud", false); return err }},
 		{name: "dispute", do: func() error { _, err := svc.Dispute(ctx, agent, b.ID, "chargeback threat", nil); return err }, once: true},
-		{name: "hold", do: func() error { _, err := svc.HoldPayout(ctx, admin, b.ID, "checking"); return err }},
-		{name: "unhold", do: func() error { _, err := svc.UnholdPayout(ctx, admin, b.ID, "cleared"); return err }},
+		{name: "hold", do: func() error { _, err := svc.HoldPayout(ctx, admin, b.ID, "checking", false); return err }},
+		{name: "unhold", do: func() error { _, err := svc.UnholdPayout(ctx, admin, b.ID, "cleared", false); return err }},
 		{name: "resolve", do: func() error { _, err := svc.Resolve(ctx, admin, b.ID, 50_00, 0, "agent delivered", false); return err }},
 		{name: "view", do: func() error { _, err := svc.GetJob(ctx, agent, b.ID); return err }},
 		runDue,

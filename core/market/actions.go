@@ -83,18 +83,18 @@ func (s *Service) ReverseApproval(ctx context.Context, c Caller, jobID, reason s
 }
 
 // HoldPayout holds the job's agent payout before it is paid, as an admin with a reason.
-func (s *Service) HoldPayout(ctx context.Context, c Caller, jobID, reason string) (*Outcome, error) {
-	return s.Act(ctx, c, jobID, Command{Action: job.ActHoldPayout, Reason: reason})
+func (s *Service) HoldPayout(ctx context.Context, c Caller, jobID, reason string, dryRun bool) (*Outcome, error) {
+	return s.Act(ctx, c, jobID, Command{Action: job.ActHoldPayout, Reason: reason, DryRun: dryRun})
 }
 
 // UnholdPayout lifts a hold, as an admin with a reason; a due payout is made.
-func (s *Service) UnholdPayout(ctx context.Context, c Caller, jobID, reason string) (*Outcome, error) {
-	return s.Act(ctx, c, jobID, Command{Action: job.ActUnholdPayout, Reason: reason})
+func (s *Service) UnholdPayout(ctx context.Context, c Caller, jobID, reason string, dryRun bool) (*Outcome, error) {
+	return s.Act(ctx, c, jobID, Command{Action: job.ActUnholdPayout, Reason: reason, DryRun: dryRun})
 }
 
 // ReleasePayout retries a failed or stuck payout now, as an admin with a reason.
-func (s *Service) ReleasePayout(ctx context.Context, c Caller, jobID, reason string) (*Outcome, error) {
-	return s.Act(ctx, c, jobID, Command{Action: job.ActReleasePayout, Reason: reason})
+func (s *Service) ReleasePayout(ctx context.Context, c Caller, jobID, reason string, dryRun bool) (*Outcome, error) {
+	return s.Act(ctx, c, jobID, Command{Action: job.ActReleasePayout, Reason: reason, DryRun: dryRun})
 }
 
 // Events returns the caller's events (every event for System) after the cursor seq, oldest first, at most limit (1..500).

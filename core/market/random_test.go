@@ -151,8 +151,8 @@ func (s *sim) step() (string, error) {
 		toAgent := int64(s.pick(int(esc) + 2))
 		return "resolve", out(svc.Resolve(ctx, s.adminOrNot(), id, toAgent, esc-toAgent, "split", s.pick(4) == 0))
 	case 15:
-		actions := []func(context.Context, market.Caller, string, string) (*market.Outcome, error){svc.HoldPayout, svc.UnholdPayout, svc.ReleasePayout}
-		return "payout override", out(actions[s.pick(3)](ctx, s.adminOrNot(), s.job(), "ops"))
+		actions := []func(context.Context, market.Caller, string, string, bool) (*market.Outcome, error){svc.HoldPayout, svc.UnholdPayout, svc.ReleasePayout}
+		return "payout override", out(actions[s.pick(3)](ctx, s.adminOrNot(), s.job(), "ops", s.pick(4) == 0))
 	case 16:
 		return "reverse", out(svc.ReverseApproval(ctx, s.adminOrNot(), s.job(), "ops", s.pick(4) == 0))
 	case 17:

@@ -95,7 +95,7 @@ func setup(t *testing.T, state job.State, guard job.Guard) *fixture {
 	case job.GuardDeadlinePassed, job.GuardVerificationDone:
 		k.Clock.Set(k.Job(j.ID).DeadlineAt) // due, but the timer has not run
 	case job.GuardPayoutHeld:
-		must(svc.HoldPayout(ctx, admin, j.ID, "hold"))
+		must(svc.HoldPayout(ctx, admin, j.ID, "hold", false))
 	case job.GuardPayoutStuck:
 		payoutID := k.Job(j.ID).PayoutID
 		require.NoError(t, k.Store.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {

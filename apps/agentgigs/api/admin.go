@@ -77,14 +77,14 @@ func (s *Server) registerAdmin() {
 		{"admin-reverse-approval", "/reverse-approval", "Reverse an approval during the cooldown", func(ctx context.Context, c market.Caller, id, reason string, dry bool) (*market.Outcome, error) {
 			return s.cfg.Service.ReverseApproval(ctx, c, id, reason, dry)
 		}},
-		{"admin-hold-payout", "/hold-payout", "Hold the job's payout before it is paid", func(ctx context.Context, c market.Caller, id, reason string, _ bool) (*market.Outcome, error) {
-			return s.cfg.Service.HoldPayout(ctx, c, id, reason)
+		{"admin-hold-payout", "/hold-payout", "Hold the job's payout before it is paid", func(ctx context.Context, c market.Caller, id, reason string, dry bool) (*market.Outcome, error) {
+			return s.cfg.Service.HoldPayout(ctx, c, id, reason, dry)
 		}},
-		{"admin-unhold-payout", "/unhold-payout", "Lift a hold", func(ctx context.Context, c market.Caller, id, reason string, _ bool) (*market.Outcome, error) {
-			return s.cfg.Service.UnholdPayout(ctx, c, id, reason)
+		{"admin-unhold-payout", "/unhold-payout", "Lift a hold", func(ctx context.Context, c market.Caller, id, reason string, dry bool) (*market.Outcome, error) {
+			return s.cfg.Service.UnholdPayout(ctx, c, id, reason, dry)
 		}},
-		{"admin-release-payout", "/release-payout", "Release a stuck payout: try the transfer again now", func(ctx context.Context, c market.Caller, id, reason string, _ bool) (*market.Outcome, error) {
-			return s.cfg.Service.ReleasePayout(ctx, c, id, reason)
+		{"admin-release-payout", "/release-payout", "Release a stuck payout: try the transfer again now", func(ctx context.Context, c market.Caller, id, reason string, dry bool) (*market.Outcome, error) {
+			return s.cfg.Service.ReleasePayout(ctx, c, id, reason, dry)
 		}},
 	}
 	for _, a := range admin {
