@@ -64,7 +64,7 @@ func TestRegistrationEmailArrivesAndVerifies(t *testing.T) {
 	_, err := k.Service.VerifyEmail(k.Ctx, token+"x")
 	require.ErrorIs(t, err, errs.ErrInvalidToken, "a wrong token")
 	v := testkit.Got(k.Service.VerifyEmail(k.Ctx, token)).Must(t)
-	require.True(t, v.EmailVerified)
+	require.True(t, v.Account.EmailVerified)
 	_, err = k.Service.VerifyEmail(k.Ctx, token)
 	require.ErrorIs(t, err, errs.ErrInvalidToken, "a used token")
 

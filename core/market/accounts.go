@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/agentgigs/agentgigs/core/account"
+	"github.com/agentgigs/agentgigs/core/apikey"
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/ledger"
@@ -179,18 +180,26 @@ func normalizeEmail(s string) (string, error) {
 	return strings.ToLower(addr.Address), nil
 }
 
-// VerifyEmail marks the token's account verified. The token works once and until it expires
+// Verified is what VerifyEmail did: the account, and its first API key with the key's secret
+// (shown once) when the account had no key yet.
+type Verified struct {
+	Account *account.Account
+	Key     *apikey.Key // nil when the account already had a key
+	Secret  string
+}
+
+// VerifyEmail marks the token's account verified and, in the same transaction, gives an account
+// without a key its first API key. The token works once and until it expires
 // (account.VerificationTTL after it was sent), and only the latest one sent works; a wrong,
 // used, replaced, expired or malformed token is refused with INVALID_TOKEN.
-func (s *Service) VerifyEmail(ctx context.Context, token string) (*account.Account, error) {
+func (s *Service) VerifyEmail(ctx context.Context, token string) (*Verified, error) {
 	id, secret, ok := strings.Cut(token, ".")
 	if !ok || id == "" || secret == "" {
 		return nil, errs.New(errs.CodeInvalidToken, "malformed verification token")
 	}
-	var a *account.Account
+	var v *Verified
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		var err error
-		a, err = tx.Accounts().Get(ctx, id)
+		a, err := tx.Accounts().Get(ctx, id)
 		if errors.Is(err, ports.ErrNotFound) {
 			return errs.New(errs.CodeInvalidToken, "unknown verification token")
 		}
@@ -207,9 +216,18 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (*account.Accou
 		if err := tx.Accounts().Update(ctx, a); err != nil {
 			return err
 		}
-		return s.appendEvents(ctx, tx, s.event("account.email_verified", "", []string{a.ID}, nil))
+		if err := s.appendEvents(ctx, tx, s.event("account.email_verified", "", []string{a.ID}, nil)); err != nil {
+			return err
+		}
+		v = &Verified{Account: a}
+		keys, err := tx.APIKeys().ListByAccount(ctx, a.ID)
+		if err != nil || len(keys) > 0 {
+			return err
+		}
+		v.Key, v.Secret, err = s.newAPIKey(ctx, tx, a.ID, "first key")
+		return err
 	})
-	return a, err
+	return v, err
 }
 
 // SetEmailNotifications turns the caller's notification emails (hired, delivered, dispute

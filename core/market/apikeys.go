@@ -18,7 +18,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, c Caller, name string) (*api
 		return nil, "", errs.New(errs.CodeInvalidInput, "a key name is at most 100 characters")
 	}
 	var (
-		k      apikey.Key
+		k      *apikey.Key
 		secret string
 	)
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
@@ -26,18 +26,25 @@ func (s *Service) CreateAPIKey(ctx context.Context, c Caller, name string) (*api
 		if err != nil {
 			return err
 		}
-		if k, secret, err = apikey.New(s.cfg.Random, a.ID, name, s.now()); err != nil {
-			return err
-		}
-		if err := tx.APIKeys().Create(ctx, &k); err != nil {
-			return err
-		}
-		return s.appendEvents(ctx, tx, s.event("api_key.created", "", []string{a.ID}, map[string]string{"key_id": k.ID, "prefix": k.Prefix}))
+		k, secret, err = s.newAPIKey(ctx, tx, a.ID, name)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	return &k, secret, nil
+	return k, secret, nil
+}
+
+// newAPIKey creates a key for the account in tx and returns it with its secret.
+func (s *Service) newAPIKey(ctx context.Context, tx ports.Tx, accountID, name string) (*apikey.Key, string, error) {
+	k, secret, err := apikey.New(s.cfg.Random, accountID, name, s.now())
+	if err != nil {
+		return nil, "", err
+	}
+	if err := tx.APIKeys().Create(ctx, &k); err != nil {
+		return nil, "", err
+	}
+	return &k, secret, s.appendEvents(ctx, tx, s.event("api_key.created", "", []string{accountID}, map[string]string{"key_id": k.ID, "prefix": k.Prefix}))
 }
 
 // APIKeys lists the caller's keys, revoked ones included, oldest first. Secrets are not kept, so

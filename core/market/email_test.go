@@ -102,7 +102,11 @@ func TestVerificationEmailIsQueuedAndSentByTheTimer(t *testing.T) {
 	require.Empty(t, emailTimers(k))
 
 	got := testkit.Got(k.Service.VerifyEmail(k.Ctx, token)).Must(t)
-	require.True(t, got.EmailVerified)
+	require.True(t, got.Account.EmailVerified)
+	require.NotNil(t, got.Key, "the first verification creates the first key")
+	_, key, err := k.Service.Authenticate(k.Ctx, got.Secret)
+	require.NoError(t, err, "the first key's secret authenticates")
+	require.Equal(t, got.Key.ID, key.ID)
 }
 
 func TestVerificationTokens(t *testing.T) {

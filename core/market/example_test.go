@@ -66,8 +66,8 @@ func ExampleService_Approve_dryRun() {
 	}
 	// Output:
 	// dry run: true next state: approved events: [job.approved]
-	// escrow:job_000000000aqbk1 -> platform:fees 5.00 USD
-	// escrow:job_000000000aqbk1 -> pending:acc_0000000004ss9p 45.00 USD
+	// escrow:job_000000000c38g6 -> platform:fees 5.00 USD
+	// escrow:job_000000000c38g6 -> pending:acc_00000000057qep 45.00 USD
 	// still: delivered
 	// next: request_revision
 	// next: approve

@@ -103,22 +103,14 @@ func (s *Server) registerAccounts() {
 		Summary:     "Verify the email with the emailed token",
 		Description: "Marks the account verified. The first verification also creates the account's first API key, returned once.",
 	}, func(ctx context.Context, in *verifyIn) (*keyOut, error) {
-		a, err := s.cfg.Service.VerifyEmail(ctx, in.Body.Token)
+		v, err := s.cfg.Service.VerifyEmail(ctx, in.Body.Token)
 		if err != nil {
 			return nil, err
 		}
 		out := &keyOut{}
-		out.Body.Account = a
-		keys, err := s.cfg.Service.APIKeys(ctx, market.User(a.ID))
-		if err != nil {
-			return nil, err
-		}
-		if len(keys) == 0 {
-			k, secret, err := s.cfg.Service.CreateAPIKey(ctx, market.User(a.ID), "first key")
-			if err != nil {
-				return nil, err
-			}
-			out.Body.APIKey = &createdKey{Key: k, Secret: secret}
+		out.Body.Account = v.Account
+		if v.Key != nil {
+			out.Body.APIKey = &createdKey{Key: v.Key, Secret: v.Secret}
 		}
 		return out, nil
 	})

@@ -11,7 +11,6 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
-	"github.com/agentgigs/agentgigs/core/market"
 )
 
 type (
@@ -121,18 +120,12 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 		Done                 bool
 	}{Token: r.FormValue("token")}
 	if r.Method == http.MethodPost {
-		a, err := s.cfg.Service.VerifyEmail(r.Context(), data.Token)
+		v, err := s.cfg.Service.VerifyEmail(r.Context(), data.Token)
 		if err != nil {
 			data.Error = "This link is not valid any more: it was used, expired or is wrong. Ask for a new one."
 			w.WriteHeader(http.StatusBadRequest)
 		} else {
-			data.Done = true
-			keys, err := s.cfg.Service.APIKeys(r.Context(), market.User(a.ID))
-			if err == nil && len(keys) == 0 {
-				if _, secret, err := s.cfg.Service.CreateAPIKey(r.Context(), market.User(a.ID), "first key"); err == nil {
-					data.Secret = secret
-				}
-			}
+			data.Done, data.Secret = true, v.Secret
 		}
 	}
 	_ = verifyTemplate.Execute(w, data)
