@@ -17,6 +17,7 @@ type WebhookSender struct {
 	mu       sync.Mutex
 	answers  map[string]int
 	requests []SentWebhook
+	during   func() // runs while a request is in flight (During)
 }
 
 // SentWebhook is a request the fake sent, with the headers it signed it with.
@@ -37,11 +38,26 @@ func (w *WebhookSender) Answer(url string, status int) {
 	w.answers[url] = status
 }
 
+// During makes fn run once, while the next request is in flight, as if something happened
+// elsewhere before the answer came back.
+func (w *WebhookSender) During(fn func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.during = fn
+}
+
 // Send signs and records r and answers with the URL's status.
 func (w *WebhookSender) Send(ctx context.Context, r ports.WebhookRequest) (int, error) {
 	headers, err := webhook.Headers(r.Secret, r.ID, w.clock.Now(), r.Body)
 	if err != nil {
 		return 0, err
+	}
+	w.mu.Lock()
+	during := w.during
+	w.during = nil
+	w.mu.Unlock()
+	if during != nil {
+		during()
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -71,8 +71,12 @@ func (s *Service) RevokeAPIKey(ctx context.Context, c Caller, keyID string) (*ap
 		if err != nil {
 			return err
 		}
-		if k, err = tx.APIKeys().Get(ctx, keyID); err != nil || k.AccountID != a.ID {
+		k, err = tx.APIKeys().Get(ctx, keyID)
+		if errors.Is(err, ports.ErrNotFound) || (err == nil && k.AccountID != a.ID) {
 			return errs.New(errs.CodeNotFound, "no API key %q", keyID)
+		}
+		if err != nil {
+			return err
 		}
 		if !k.Active() {
 			return nil

@@ -341,9 +341,17 @@ func (s *Service) deliverWebhook(ctx context.Context, t ports.Timer) error {
 			cur.NextAt = now.Add(wait)
 		}
 		if status == 410 {
-			e.Disabled, e.DisabledReason = true, "the endpoint answered 410 Gone"
-			if err := tx.Webhooks().UpdateEndpoint(ctx, e); err != nil && !errors.Is(err, ports.ErrNotFound) {
+			// The endpoint as it is now: its owner may have edited it since the attempt began.
+			ep, err := tx.Webhooks().GetEndpoint(ctx, e.ID)
+			switch {
+			case errors.Is(err, ports.ErrNotFound): // deleted meanwhile
+			case err != nil:
 				return err
+			case ep.URL == e.URL: // the URL that answered 410 (a new one may work)
+				ep.Disabled, ep.DisabledReason = true, "the endpoint answered 410 Gone"
+				if err := tx.Webhooks().UpdateEndpoint(ctx, ep); err != nil {
+					return err
+				}
 			}
 		}
 		if err := tx.Webhooks().UpdateDelivery(ctx, cur); err != nil {

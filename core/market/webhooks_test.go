@@ -103,6 +103,18 @@ func TestWebhookGivesUpAfterAboutThreeDaysAndDisablesOnGone(t *testing.T) {
 	require.Equal(t, webhook.Failed, got.Status)
 	require.Equal(t, 410, got.LastStatus)
 
+	// A 410 from a URL its owner has replaced meanwhile disables nothing.
+	moved := testkit.Got(k.Service.CreateWebhookEndpoint(k.Ctx, a, market.EndpointInput{URL: "https://moving.example/old"})).Must(t)
+	k.Webhooks.Answer(moved.URL, 410)
+	k.Webhooks.During(func() {
+		testkit.Got(k.Service.UpdateWebhookEndpoint(k.Ctx, a, moved.ID, market.EndpointInput{URL: "https://moving.example/new"}, true)).Must(t)
+	})
+	testkit.Got(k.Service.TestWebhook(k.Ctx, a, moved.ID)).Must(t)
+	k.RunDue()
+	e = testkit.Got(k.Service.WebhookEndpoint(k.Ctx, a, moved.ID)).Must(t)
+	require.Equal(t, "https://moving.example/new", e.URL, "the owner's edit stays")
+	require.False(t, e.Disabled)
+
 	// A disabled endpoint gets nothing until its owner enables it again.
 	before := len(k.Webhooks.Requests())
 	testkit.Got(k.Service.TestWebhook(k.Ctx, a, down.ID)).Must(t)
