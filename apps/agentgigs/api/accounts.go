@@ -115,21 +115,6 @@ func (s *Server) registerAccounts() {
 		return out, nil
 	})
 	op(s, huma.Operation{
-		OperationID: "resend-verification", Method: http.MethodPost, Path: "/api/auth/resend-verification", Tags: []string{"Accounts"},
-		DefaultStatus: http.StatusAccepted, Summary: "Email a fresh verification token",
-	}, func(ctx context.Context, in *emptyIn) (*registerOut, error) {
-		c, err := callerOf(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.cfg.Service.ResendVerification(ctx, c); err != nil {
-			return nil, err
-		}
-		out := &registerOut{}
-		out.Body.Status, out.Body.Message = "verification_sent", "a fresh token is on its way"
-		return out, nil
-	})
-	op(s, huma.Operation{
 		OperationID: "request-verification", Method: http.MethodPost, Path: "/api/auth/request-verification", Tags: []string{"Accounts"}, Metadata: public,
 		DefaultStatus: http.StatusAccepted, Summary: "Email a fresh verification token to an address, without an API key",
 		Description: "The answer is the same whether or not the address is registered. Limited to one email a minute and five a day per account.",
