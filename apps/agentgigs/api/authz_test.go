@@ -67,12 +67,12 @@ func TestEveryIDRouteRefusesOtherAccounts(t *testing.T) {
 		"/api/webhooks/":            w.endpoint,
 		"/api/me/api-keys/":         w.key,
 		"/api/admin/jobs/":          w.job,
-		"/api/proofer/tasks/":       "task_missing",
 		"/api/accounts/":            w.adaID,
 	}
 	// Public by design: reviews and trust scores are read about any account; the sandbox's
-	// processor controls act as the processor, not as an account.
-	public := []string{"/api/accounts/", "/api/dev/"}
+	// processor controls act as the processor, not as an account; proofer tasks are offered to
+	// every eligible account (who may claim and score one: TestRemoteProoferAndProofReport).
+	public := []string{"/api/accounts/", "/api/dev/", "/api/proofer/tasks/"}
 	before := w.snapshot(t)
 	checked := 0
 	for path, item := range w.s.Server.OpenAPI().Paths {
