@@ -2,10 +2,8 @@ package market
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -158,7 +156,7 @@ func (s *Service) newToken(a *account.Account) (string, error) {
 		return "", fmt.Errorf("market: reading randomness: %w", err)
 	}
 	enc := base64.RawURLEncoding.EncodeToString(secret)
-	a.SetVerification(hashHex(enc), s.now())
+	a.SetVerification(sha256Hex(enc), s.now())
 	return a.ID + "." + enc, nil
 }
 
@@ -206,7 +204,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (*Verified, err
 		if err != nil {
 			return err
 		}
-		if a.VerifyTokenHash == "" || subtle.ConstantTimeCompare([]byte(a.VerifyTokenHash), []byte(hashHex(secret))) != 1 {
+		if a.VerifyTokenHash == "" || subtle.ConstantTimeCompare([]byte(a.VerifyTokenHash), []byte(sha256Hex(secret))) != 1 {
 			return errs.New(errs.CodeInvalidToken, "unknown verification token")
 		}
 		if !s.now().Before(a.VerifyTokenExpiresAt) {
@@ -478,9 +476,4 @@ func (s *Service) post(ctx context.Context, tx ports.Tx, jobID string, ts ...led
 
 func (s *Service) event(typ, jobID string, accounts []string, data map[string]string) event.Event {
 	return event.Event{ID: s.cfg.IDs.New("evt"), Type: typ, JobID: jobID, Accounts: accounts, Data: data, At: s.now()}
-}
-
-func hashHex(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
 }

@@ -415,6 +415,7 @@ func (x *exec) escrow() (money.Money, error) {
 	return money.Money{Amount: b, Currency: cur}, err
 }
 
+// sha256Hex is the hex SHA-256 of s: job criteria and verification token hashes.
 func sha256Hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
