@@ -12,6 +12,7 @@ import (
 	"github.com/stripe/stripe-go/v76/client"
 
 	"github.com/agentgigs/agentgigs/core/money"
+	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/core/ports"
 )
 
@@ -25,11 +26,6 @@ const (
 	KindJob   = "job"   // a payment intent funding a job's escrow by card
 	KindTopUp = "topup" // a payment intent topping a wallet up by bank debit
 )
-
-// payoutKeyPrefix starts the idempotency key the core derives from a payout (payout.IdempotencyKey):
-// the rest is the payout's ID, which Transfer records as metadata so that the transfer's webhook
-// can name the payout.
-const payoutKeyPrefix = "payout-"
 
 // DefaultTimeout is the per-request timeout when Config sets neither HTTPClient nor Timeout.
 const DefaultTimeout = 30 * time.Second
@@ -228,7 +224,7 @@ func (p *Payments) CancelPaymentIntent(ctx context.Context, ref string) error {
 
 // CreateTopUp creates a us_bank_account (ACH debit) PaymentIntent on the platform with metadata
 // account_id and kind=topup, and returns its "pi_…" ID. The core names the top-up
-// TopUpID(ref); the outcome arrives as a webhook.
+// payout.TopUpID(ref); the outcome arrives as a webhook.
 func (p *Payments) CreateTopUp(ctx context.Context, key string, amount money.Money, accountID string) (string, error) {
 	const op = "create top-up"
 	if err := checkAmount(op, amount); err != nil {
@@ -264,7 +260,7 @@ func (p *Payments) Transfer(ctx context.Context, key string, amount money.Money,
 		return "", &Error{Op: op, Message: "no destination"}
 	}
 	meta := map[string]string{}
-	if id, ok := strings.CutPrefix(key, payoutKeyPrefix); ok && id != "" {
+	if id, ok := strings.CutPrefix(key, payout.IdempotencyKeyPrefix); ok && id != "" {
 		meta[MetaPayoutID] = id
 	}
 	tr, err := p.api.Transfers.New(&stripego.TransferParams{

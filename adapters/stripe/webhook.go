@@ -13,6 +13,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/market"
+	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/core/ports"
 )
 
@@ -81,10 +82,6 @@ type Requirements struct {
 	PastDue             []string // fields overdue: the capability is disabled until provided
 	PendingVerification []string // fields Stripe is verifying
 }
-
-// TopUpID is the core's ID of the wallet top-up whose payment is ref (market.Service.TopUp names
-// a top-up "tu_" + the processor's reference).
-func TopUpID(ref string) string { return "tu_" + ref }
 
 // ErrBadSignature is returned (wrapped) by Translate when the Stripe-Signature header is missing,
 // malformed, signed with none of the secrets, or older than the tolerance (webhook.DefaultTolerance).
@@ -193,7 +190,7 @@ func (n *Notification) payment(t stripego.EventType, pi *stripego.PaymentIntent)
 	ok := t == stripego.EventTypePaymentIntentSucceeded
 	switch {
 	case pi.Metadata[MetaKind] == KindTopUp:
-		n.AccountID, n.TopUpID = pi.Metadata[MetaAccountID], TopUpID(pi.ID)
+		n.AccountID, n.TopUpID = pi.Metadata[MetaAccountID], payout.TopUpID(pi.ID)
 		n.Action = ActionTopUpFailed
 		if ok {
 			n.Action = ActionTopUpSucceeded
@@ -221,7 +218,7 @@ func (n *Notification) dispute(d *stripego.Dispute) {
 	case n.PaymentRef == "":
 		n.Note = "bank debit dispute without a payment intent"
 	default:
-		n.TopUpID, n.Action = TopUpID(n.PaymentRef), ActionTopUpReturned
+		n.TopUpID, n.Action = payout.TopUpID(n.PaymentRef), ActionTopUpReturned
 	}
 }
 

@@ -265,7 +265,7 @@ func TestWebhookTopUps(t *testing.T) {
 	wallet := ledger.Wallet(pat.AccountID)
 	topUp := func(key string) *payout.TopUp {
 		tu := testkit.Got(k.Service.TopUp(k.Ctx, pat, testkit.USDAmount(50_00), key)).Must(t)
-		require.Equal(t, stripe.TopUpID(tu.Ref), tu.ID, "the adapter names top-ups as the core does")
+		require.Equal(t, payout.TopUpID(tu.Ref), tu.ID, "the adapter names top-ups as the core does")
 		return tu
 	}
 	meta := map[string]string{"account_id": pat.AccountID, "kind": "topup"}

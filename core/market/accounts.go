@@ -371,7 +371,7 @@ func (s *Service) TopUp(ctx context.Context, c Caller, amount money.Money, idemp
 	if err != nil {
 		return nil, errs.Wrap(errs.CodeConflict, err, "the payment processor is unavailable; retry with the same key")
 	}
-	t := &payout.TopUp{ID: "tu_" + ref, AccountID: a.ID, Amount: amount, Status: payout.TopUpPending, Ref: ref, CreatedAt: s.now()}
+	t := &payout.TopUp{ID: payout.TopUpID(ref), AccountID: a.ID, Amount: amount, Status: payout.TopUpPending, Ref: ref, CreatedAt: s.now()}
 	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		if prev, err := tx.TopUps().Get(ctx, t.ID); err == nil {
 			t = prev

@@ -40,8 +40,14 @@ type Payout struct {
 	PaidAt    time.Time   `json:"paid_at,omitzero"`
 }
 
+// IdempotencyKeyPrefix starts every IdempotencyKey, followed by the payout's ID.
+const IdempotencyKeyPrefix = "payout-"
+
 // IdempotencyKey is the key the processor call carries, derived from the payout alone.
-func (p *Payout) IdempotencyKey() string { return "payout-" + p.ID }
+func (p *Payout) IdempotencyKey() string { return IdempotencyKeyPrefix + p.ID }
+
+// TopUpID is the ID of the wallet top-up whose processor payment is ref.
+func TopUpID(ref string) string { return "tu_" + ref }
 
 // Retryable reports whether a transfer attempt may be made now: due or failed, and not held.
 func (p *Payout) Retryable() bool { return !p.Held && (p.Status == Due || p.Status == Failed) }
