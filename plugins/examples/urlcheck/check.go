@@ -12,11 +12,13 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/agentgigs/agentgigs/adapters/webhookhttp"
 	"github.com/agentgigs/agentgigs/plugins/proofer"
 )
 
@@ -47,7 +49,8 @@ func newChecker() *checker {
 }
 
 // httpClient returns the client urlcheck fetches with: no proxy, at most 5 redirects, and no
-// connection to a loopback, private or link-local address unless allowPrivate.
+// connection to an address that is not public (webhookhttp.Public: loopback, private,
+// link-local, CGNAT, 0.0.0.0/8, multicast) unless allowPrivate.
 func httpClient(allowPrivate bool) *http.Client {
 	d := &net.Dialer{Timeout: 10 * time.Second}
 	if !allowPrivate {
@@ -56,8 +59,7 @@ func httpClient(allowPrivate bool) *http.Client {
 			if err != nil {
 				return err
 			}
-			ip := net.ParseIP(host)
-			if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() {
+			if ip, err := netip.ParseAddr(host); err != nil || !webhookhttp.Public(ip) {
 				return fmt.Errorf("urlcheck does not fetch %s: not a public address", host)
 			}
 			return nil
