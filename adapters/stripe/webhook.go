@@ -61,26 +61,13 @@ type Notification struct {
 	EventType        string // Stripe's type, e.g. "payment_intent.succeeded"
 	ConnectedAccount string // the connected account of a Connect event ("acct_…"), else empty
 	Action           Action
-	AccountID        string        // the marketplace account (onboarding)
-	JobID            string        // the job a card payment funds
-	TopUpID          string        // the core's top-up ID (TopUpID of the payment reference)
-	PayoutID         string        // the core's payout a transfer made
-	PaymentRef       string        // the PaymentIntent ("pi_…")
-	TransferRef      string        // the transfer ("tr_…")
-	Requirements     *Requirements // account.updated while onboarding is incomplete
-	Note             string        // for ActionNone: why nothing is done
-}
-
-// Requirements is what a connected account still lacks before it can receive transfers, from an
-// account.updated event. The core has no place to store it (an account only records whether
-// payouts are enabled); it is reported here for the app to show or log.
-type Requirements struct {
-	PayoutsEnabled      bool
-	TransfersCapability string   // "active", "inactive", "pending" or "" when not requested
-	DisabledReason      string   // Stripe's requirements.disabled_reason
-	CurrentlyDue        []string // fields to provide now
-	PastDue             []string // fields overdue: the capability is disabled until provided
-	PendingVerification []string // fields Stripe is verifying
+	AccountID        string // the marketplace account (onboarding)
+	JobID            string // the job a card payment funds
+	TopUpID          string // the core's top-up ID (TopUpID of the payment reference)
+	PayoutID         string // the core's payout a transfer made
+	PaymentRef       string // the PaymentIntent ("pi_…")
+	TransferRef      string // the transfer ("tr_…")
+	Note             string // for ActionNone: why nothing is done
 }
 
 // ErrBadSignature is returned (wrapped) by Translate when the Stripe-Signature header is missing,
@@ -161,27 +148,27 @@ func (n *Notification) translate(ev stripego.Event) error {
 }
 
 // onboarding: the account can be paid once payouts are enabled and the transfers capability is
-// active; until then its outstanding requirements are reported.
+// active; until then the note tells what it still lacks (the core keeps only whether payouts are
+// enabled).
 func (n *Notification) onboarding(a *stripego.Account) {
 	n.AccountID = a.Metadata[MetaAccountID]
 	if n.AccountID == "" {
 		n.Note = "not a marketplace account (no metadata " + MetaAccountID + ")"
 		return
 	}
-	r := &Requirements{PayoutsEnabled: a.PayoutsEnabled}
+	transfers := ""
 	if a.Capabilities != nil {
-		r.TransfersCapability = string(a.Capabilities.Transfers)
+		transfers = string(a.Capabilities.Transfers)
 	}
-	if r.PayoutsEnabled && r.TransfersCapability == string(stripego.AccountCapabilityStatusActive) {
+	if a.PayoutsEnabled && transfers == string(stripego.AccountCapabilityStatusActive) {
 		n.Action = ActionOnboardingCompleted
 		return
 	}
+	n.Note = fmt.Sprintf("onboarding incomplete: payouts_enabled=%t, transfers capability %q", a.PayoutsEnabled, transfers)
 	if q := a.Requirements; q != nil {
-		r.DisabledReason = string(q.DisabledReason)
-		r.CurrentlyDue, r.PastDue, r.PendingVerification = q.CurrentlyDue, q.PastDue, q.PendingVerification
+		n.Note += fmt.Sprintf(", disabled_reason %q, currently_due %v, past_due %v, pending_verification %v",
+			q.DisabledReason, q.CurrentlyDue, q.PastDue, q.PendingVerification)
 	}
-	n.Requirements = r
-	n.Note = fmt.Sprintf("onboarding incomplete: payouts_enabled=%t, transfers capability %q", r.PayoutsEnabled, r.TransfersCapability)
 }
 
 // payment: a job's card payment or a wallet top-up, told apart by metadata.
