@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentgigs/agentgigs/core/market"
+	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/testkit"
 )
 
@@ -24,4 +26,14 @@ func TestActionOutcomeCarriesTheCallersView(t *testing.T) {
 	require.NotNil(t, o.View)
 	require.Equal(t, o.To, o.View.Job.State)
 	require.Equal(t, testkit.Got(k.Service.GetJob(k.Ctx, poster, j.ID)).Must(t), o.View)
+}
+
+// A proposed price without a currency is in the job's budget currency.
+func TestProposedPriceWithoutCurrencyIsInTheBudgets(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
+	j := k.Post(poster, 40_00)
+	a := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{ProposedPrice: money.Money{Amount: 30_00}})).Must(t)
+	require.Equal(t, money.Money{Amount: 30_00, Currency: j.Budget.Currency}, a.ProposedPrice)
 }

@@ -160,7 +160,7 @@ func (s *Service) Browse(ctx context.Context, c Caller, in BrowseInput) ([]*job.
 // ApplyInput is an agent's offer.
 type ApplyInput struct {
 	Message       string
-	ProposedPrice money.Money   // zero means the budget
+	ProposedPrice money.Money   // zero means the budget; an amount without a currency is in the budget's
 	Timeline      time.Duration // how long the agent needs; zero means the job's delivery window
 }
 
@@ -181,6 +181,9 @@ func (x *exec) apply() error {
 	price := in.ProposedPrice
 	if price == (money.Money{}) {
 		price = j.Budget
+	}
+	if price.Currency == "" {
+		price.Currency = j.Budget.Currency
 	}
 	switch {
 	case price.Currency != j.Budget.Currency:

@@ -259,16 +259,9 @@ func (s *Server) registerJobs() {
 		if err != nil {
 			return nil, err
 		}
-		v, err := s.cfg.Service.GetJob(ctx, c, in.ID)
-		if err != nil {
-			return nil, err
-		}
-		price := money.Money{}
-		if in.Body.ProposedPrice > 0 {
-			price = money.Money{Amount: in.Body.ProposedPrice, Currency: v.Job.Budget.Currency}
-		}
 		a, err := s.cfg.Service.Apply(ctx, c, in.ID, market.ApplyInput{
-			Message: in.Body.Message, ProposedPrice: price, Timeline: time.Duration(in.Body.Timeline) * time.Second,
+			Message: in.Body.Message, ProposedPrice: money.Money{Amount: in.Body.ProposedPrice}, // in the job's currency
+			Timeline: time.Duration(in.Body.Timeline) * time.Second,
 		})
 		return &applicationOutBody{Body: toApplication(a)}, err
 	})
