@@ -25,9 +25,6 @@ type sandboxAPI struct {
 	URL    string
 	Server *Server
 	Svc    *market.Service
-	Store  ports.Store
-	Clock  *memory.DevClock
-	Inbox  *memory.Mailer
 }
 
 func newSandbox(t testing.TB, rateLimit int) *sandboxAPI {
@@ -47,7 +44,7 @@ func newSandboxOn(t testing.TB, rateLimit int, store ports.Store, blobs ports.Bl
 	s := New(Config{Service: svc, BaseURL: "http://sandbox.test", RateLimit: rateLimit, Sandbox: &Sandbox{Store: store, Clock: clock, Inbox: inbox, FakePayments: true}})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &sandboxAPI{t: t, URL: srv.URL, Server: s, Svc: svc, Store: store, Clock: clock, Inbox: inbox}
+	return &sandboxAPI{t: t, URL: srv.URL, Server: s, Svc: svc}
 }
 
 // response is an answer: status, headers and the decoded JSON body.

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -102,9 +103,10 @@ func (s *Server) routesOutsideOpenAPI(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(errorCode{Code: string(code), Status: info.Status, Title: info.Title, Type: typeURI(code)})
 	})
+	llms := sync.OnceValue(func() []byte { return []byte(LLMsTxt(s.OpenAPI(), s.cfg.Sandbox != nil)) })
 	mux.HandleFunc("GET /llms.txt", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte(LLMsTxt(s.OpenAPI(), s.cfg.Sandbox != nil)))
+		_, _ = w.Write(llms())
 	})
 	mux.HandleFunc("GET /verify-email", s.verifyPage)
 	mux.HandleFunc("POST /verify-email", s.verifyPage)
