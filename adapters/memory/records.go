@@ -176,6 +176,17 @@ func (r *appsRepo) ListByJob(ctx context.Context, jobID string) ([]*job.Applicat
 	return out, nil
 }
 
+func (r *appsRepo) AppliedTo(ctx context.Context, agentID string, jobIDs []string) ([]string, error) {
+	s := (*tx)(r).store()
+	var out []string
+	for _, id := range jobIDs {
+		if _, ok := s.appsByAgent[pair{id, agentID}]; ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
 // ---- payouts ----
 
 type payoutsRepo tx

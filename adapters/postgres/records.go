@@ -189,6 +189,20 @@ func (r *appsRepo) ListByJob(ctx context.Context, jobID string) ([]*job.Applicat
 	return out, err
 }
 
+func (r *appsRepo) AppliedTo(ctx context.Context, agentID string, jobIDs []string) ([]string, error) {
+	t := (*tx)(r)
+	var out []string
+	err := t.query(ctx, "Applications.AppliedTo", `SELECT job_id FROM applications
+		WHERE job_id = ANY($2) AND agent_id = $1 FOR SHARE`,
+		[]any{agentID, jobIDs}, func(rows pgx.Rows) error {
+			var id string
+			err := rows.Scan(&id)
+			out = append(out, id)
+			return err
+		})
+	return out, err
+}
+
 // ---- payouts ----
 
 type payoutsRepo tx

@@ -144,6 +144,9 @@ type exec struct {
 	extra  []event.Event
 	data   map[string]string
 	payout *payout.Payout // the job's agent payout, if any
+	// applied tells whether the caller applied to the job, once known: a member may apply to an
+	// open job only once. Views sets it for a page of jobs at once.
+	applied *bool
 }
 
 // load reads the job and places the caller relative to it, refusing with NOT_FOUND a job that
@@ -255,6 +258,12 @@ func (x *exec) roleOf() job.Role {
 	return job.RoleMember
 }
 
+// mayApply reports whether the caller is a member looking at an open job, who may apply to it
+// unless they did already.
+func (x *exec) mayApply() bool {
+	return x.role == job.RoleMember && x.j.State == job.Open
+}
+
 // visible reports whether the caller may see the job at all: parties, admins and the system see
 // it; others see open jobs, and jobs in verification (to claim a task).
 func (x *exec) visible() bool {
@@ -292,14 +301,15 @@ func (x *exec) facts() (job.Facts, error) {
 		f.PayoutPaid = p.Status == payout.Submitted || p.Status == payout.Paid
 		f.PayoutStuck = p.Status == payout.Failed || p.Status == payout.Stuck
 	}
-	if x.cmd.Action == job.ActApply && x.acct != nil {
-		apps, err := x.tx.Applications().ListByJob(x.ctx, j.ID)
-		if err != nil {
-			return f, err
+	if x.mayApply() {
+		if x.applied == nil {
+			ids, err := x.tx.Applications().AppliedTo(x.ctx, x.acct.ID, []string{j.ID})
+			if err != nil {
+				return f, err
+			}
+			x.applied = new(len(ids) > 0)
 		}
-		for _, a := range apps {
-			f.AlreadyApplied = f.AlreadyApplied || a.AgentID == x.acct.ID
-		}
+		f.AlreadyApplied = *x.applied
 	}
 	return f, nil
 }

@@ -3,6 +3,7 @@ package market
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/agentgigs/agentgigs/core/account"
@@ -82,6 +83,30 @@ func viewOf(x *exec) (*JobView, error) {
 		}
 	}
 	return v, nil
+}
+
+// markApplied tells each of xs that places its caller as a member of an open job (one who may
+// apply) whether the caller applied to it, with one read for them all.
+func markApplied(ctx context.Context, tx ports.Tx, xs []*exec) error {
+	var open []*exec
+	ids := []string{}
+	for _, x := range xs {
+		if x.mayApply() {
+			open = append(open, x)
+			ids = append(ids, x.j.ID)
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	applied, err := tx.Applications().AppliedTo(ctx, open[0].acct.ID, ids)
+	if err != nil {
+		return err
+	}
+	for _, x := range open {
+		x.applied = new(slices.Contains(applied, x.j.ID))
+	}
+	return nil
 }
 
 func hasAction(xs []NextAction, a job.Action) bool {
@@ -193,11 +218,18 @@ func (s *Service) Views(ctx context.Context, c Caller, jobs []*job.Job) ([]*JobV
 				return err
 			}
 		}
-		for _, j := range jobs {
+		xs := make([]*exec, len(jobs))
+		for i, j := range jobs {
 			x, err := s.place(ctx, tx, c, acct, j)
 			if err != nil {
 				return err
 			}
+			xs[i] = x
+		}
+		if err := markApplied(ctx, tx, xs); err != nil {
+			return err
+		}
+		for _, x := range xs {
 			v, err := viewOf(x)
 			if err != nil {
 				return err

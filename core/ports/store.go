@@ -100,6 +100,8 @@ type Applications interface {
 	Update(ctx context.Context, a *job.Application) error
 	// ListByJob returns the job's applications, oldest first.
 	ListByJob(ctx context.Context, jobID string) ([]*job.Application, error)
+	// AppliedTo returns the jobs among jobIDs the agent has an application to, in no set order.
+	AppliedTo(ctx context.Context, agentID string, jobIDs []string) ([]string, error)
 }
 
 // Ledger is the append-only double-entry ledger.

@@ -954,6 +954,10 @@ func storeApplications(t *testing.T, s ports.Store) {
 		got := must(tx.Applications().ListByJob(ctx, "job_1"))(t)
 		require.Equal(t, a, got[1], "the update shows in the list, in place")
 		require.Len(t, must(tx.Applications().ListByJob(ctx, "job_2"))(t), 1)
+		require.ElementsMatch(t, []string{"job_1", "job_2"}, must(tx.Applications().AppliedTo(ctx, "agt_1", []string{"job_2", "job_3", "job_1"}))(t))
+		require.Equal(t, []string{"job_1"}, must(tx.Applications().AppliedTo(ctx, "agt_2", []string{"job_1", "job_2"}))(t))
+		require.Empty(t, must(tx.Applications().AppliedTo(ctx, "agt_3", []string{"job_1", "job_2"}))(t))
+		require.Empty(t, must(tx.Applications().AppliedTo(ctx, "agt_1", nil))(t))
 	})
 }
 
