@@ -1,6 +1,7 @@
 package job
 
 import (
+	"slices"
 	"time"
 
 	"github.com/agentgigs/agentgigs/core/errs"
@@ -338,6 +339,20 @@ func Find(action Action, role Role, from State, f Facts) (Transition, error) {
 		return Transition{}, errs.New(errs.CodeForbidden, "the %s may not %s this job", role, action)
 	}
 	return Transition{}, roleMatch.Guard.refusal(action, from)
+}
+
+// AdminOnly reports whether only admins may perform the action, from any state.
+func AdminOnly(a Action) bool {
+	found := false
+	for _, t := range table {
+		if t.Action == a {
+			if !slices.Equal(t.Roles, adminOnly) {
+				return false
+			}
+			found = true
+		}
+	}
+	return found
 }
 
 // Allowed returns the rows role could perform now from state under facts, in table order, one per

@@ -546,3 +546,13 @@ func TestRefusalsAreTypedErrors(t *testing.T) {
 	require.True(t, errors.As(err, &e))
 	require.NotEmpty(t, e.Message)
 }
+
+// AdminOnly holds for exactly the actions every row of which is for admins alone.
+func TestAdminOnly(t *testing.T) {
+	for _, a := range []job.Action{job.ActResolve, job.ActReverseApproval, job.ActHoldPayout, job.ActUnholdPayout, job.ActReleasePayout} {
+		require.True(t, job.AdminOnly(a), a)
+	}
+	for _, a := range []job.Action{job.ActApprove, job.ActApply, job.ActDispute, job.Action("no_such_action")} {
+		require.False(t, job.AdminOnly(a), a)
+	}
+}

@@ -461,6 +461,14 @@ func (s *Service) caller(ctx context.Context, tx ports.Tx, c Caller) (*account.A
 	return a, err
 }
 
+// actor returns the account of a caller, or nil for System.
+func (s *Service) actor(ctx context.Context, tx ports.Tx, c Caller) (*account.Account, error) {
+	if c.system {
+		return nil, nil
+	}
+	return s.caller(ctx, tx, c)
+}
+
 // post writes transfers to the ledger as entries of jobID at the current time.
 func (s *Service) post(ctx context.Context, tx ports.Tx, jobID string, ts ...ledger.Transfer) error {
 	if len(ts) == 0 {

@@ -80,7 +80,16 @@ func (s *Service) Act(ctx context.Context, c Caller, jobID string, cmd Command) 
 	}
 	var out *Outcome
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		x, err := s.load(ctx, tx, c, jobID)
+		acct, err := s.actor(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		// An admin action is refused to others before the job is looked at, so that its answer
+		// tells them nothing about the job.
+		if acct != nil && !acct.Admin && job.AdminOnly(cmd.Action) {
+			return errs.New(errs.CodeForbidden, "only admins may %s", cmd.Action)
+		}
+		x, err := s.loadAs(ctx, tx, c, acct, jobID)
 		if err != nil {
 			return err
 		}
@@ -114,7 +123,7 @@ func (s *Service) viewAfter(ctx context.Context, tx ports.Tx, c Caller, x *exec,
 	var y *exec
 	var err error
 	if reread {
-		y, err = s.load(ctx, tx, c, x.j.ID)
+		y, err = s.loadAs(ctx, tx, c, x.acct, x.j.ID)
 	} else {
 		y, err = s.place(ctx, tx, c, x.acct, x.j)
 	}
@@ -149,21 +158,24 @@ type exec struct {
 	applied *bool
 }
 
-// load reads the job and places the caller relative to it, refusing with NOT_FOUND a job that
-// does not exist or that the caller may not see.
+// load reads the caller's account and the job, and places the caller relative to the job,
+// refusing with NOT_FOUND a job that does not exist or that the caller may not see.
 func (s *Service) load(ctx context.Context, tx ports.Tx, c Caller, jobID string) (*exec, error) {
+	acct, err := s.actor(ctx, tx, c)
+	if err != nil {
+		return nil, err
+	}
+	return s.loadAs(ctx, tx, c, acct, jobID)
+}
+
+// loadAs is load for a caller whose account (nil for System) the transaction already read.
+func (s *Service) loadAs(ctx context.Context, tx ports.Tx, c Caller, acct *account.Account, jobID string) (*exec, error) {
 	j, err := tx.Jobs().Get(ctx, jobID)
 	if errors.Is(err, ports.ErrNotFound) {
 		return nil, errs.New(errs.CodeNotFound, "job %s not found", jobID)
 	}
 	if err != nil {
 		return nil, err
-	}
-	var acct *account.Account
-	if !c.system {
-		if acct, err = s.caller(ctx, tx, c); err != nil {
-			return nil, err
-		}
 	}
 	return s.place(ctx, tx, c, acct, j)
 }

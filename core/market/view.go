@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ports"
@@ -211,12 +210,9 @@ func (s *Service) Views(ctx context.Context, c Caller, jobs []*job.Job) ([]*JobV
 	views := make([]*JobView, 0, len(jobs))
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		views = views[:0] // the store may run fn again
-		var acct *account.Account
-		if !c.system {
-			var err error
-			if acct, err = s.caller(ctx, tx, c); err != nil {
-				return err
-			}
+		acct, err := s.actor(ctx, tx, c)
+		if err != nil {
+			return err
 		}
 		xs := make([]*exec, len(jobs))
 		for i, j := range jobs {
