@@ -315,7 +315,7 @@ func (s *Service) deliverWebhook(ctx context.Context, t ports.Timer) error {
 	case e.Disabled:
 		sendErr = errors.New("the endpoint is disabled")
 	default:
-		status, sendErr = s.sendWebhook(ctx, e, d)
+		status, sendErr = s.cfg.Webhooks.Send(ctx, ports.WebhookRequest{URL: e.URL, ID: d.ID, Secret: e.Secret, Body: d.Payload})
 	}
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		cur, err := tx.Webhooks().GetDelivery(ctx, d.ID)
@@ -360,11 +360,6 @@ func (s *Service) deliverWebhook(ctx context.Context, t ports.Timer) error {
 		if cur.Status != webhook.Pending {
 			return tx.Timers().Delete(ctx, t.ID)
 		}
-		return tx.Timers().Schedule(ctx, ports.Timer{ID: t.ID, Action: actionWebhook, Ref: d.ID, Attempt: cur.Attempts, DueAt: cur.NextAt})
+		return tx.Timers().Schedule(ctx, ports.Timer{ID: t.ID, Action: actionWebhook, Ref: d.ID, DueAt: cur.NextAt})
 	})
-}
-
-// sendWebhook posts one attempt; the sender signs it.
-func (s *Service) sendWebhook(ctx context.Context, e *webhook.Endpoint, d *webhook.Delivery) (int, error) {
-	return s.cfg.Webhooks.Send(ctx, ports.WebhookRequest{URL: e.URL, ID: d.ID, Secret: e.Secret, Body: d.Payload})
 }
