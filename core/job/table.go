@@ -318,11 +318,11 @@ func Find(action Action, role Role, from State, f Facts) (Transition, error) {
 	var stateMatch, roleMatch *Transition
 	for i := range table {
 		t := &table[i]
-		if t.Action != action || !contains(t.From, from) {
+		if t.Action != action || !slices.Contains(t.From, from) {
 			continue
 		}
 		stateMatch = t
-		if !contains(t.Roles, role) {
+		if !slices.Contains(t.Roles, role) {
 			continue
 		}
 		if t.Guard.Holds(f) {
@@ -360,27 +360,10 @@ func AdminOnly(a Action) bool {
 func Allowed(role Role, from State, f Facts) []Transition {
 	var out []Transition
 	for _, t := range table {
-		if contains(t.From, from) && contains(t.Roles, role) && t.Guard.Holds(f) && !hasAction(out, t.Action) {
+		if slices.Contains(t.From, from) && slices.Contains(t.Roles, role) && t.Guard.Holds(f) &&
+			!slices.ContainsFunc(out, func(o Transition) bool { return o.Action == t.Action }) {
 			out = append(out, t)
 		}
 	}
 	return out
-}
-
-func hasAction(ts []Transition, a Action) bool {
-	for _, t := range ts {
-		if t.Action == a {
-			return true
-		}
-	}
-	return false
-}
-
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

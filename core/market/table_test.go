@@ -3,6 +3,7 @@ package market_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -187,7 +188,7 @@ func TestTransitionTable(t *testing.T) {
 	for _, tr := range job.Transitions() {
 		for _, from := range tr.From {
 			for _, role := range rolesIn(from) {
-				allowed := contains(tr.Roles, role)
+				allowed := slices.Contains(tr.Roles, role)
 				name := fmt.Sprintf("%s/%s/%s/%s", tr.Action, from, tr.Guard, role)
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
@@ -247,16 +248,7 @@ func rolesIn(s job.State) []job.Role {
 
 func hasRow(a job.Action, s job.State) bool {
 	for _, tr := range job.Transitions() {
-		if tr.Action == a && contains(tr.From, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if y == x {
+		if tr.Action == a && slices.Contains(tr.From, s) {
 			return true
 		}
 	}

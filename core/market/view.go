@@ -76,7 +76,7 @@ func viewOf(x *exec) (*JobView, error) {
 	for _, f := range sources {
 		facts.Funding = f
 		for _, t := range job.Allowed(x.role, j.State, facts) {
-			if !hasAction(v.NextActions, t.Action) {
+			if !slices.ContainsFunc(v.NextActions, func(n NextAction) bool { return n.Action == t.Action }) {
 				v.NextActions = append(v.NextActions, NextAction{Action: t.Action, Doc: t.Doc, Until: j.DeadlineAt})
 			}
 		}
@@ -106,15 +106,6 @@ func markApplied(ctx context.Context, tx ports.Tx, xs []*exec) error {
 		x.applied = new(slices.Contains(applied, x.j.ID))
 	}
 	return nil
-}
-
-func hasAction(xs []NextAction, a job.Action) bool {
-	for _, x := range xs {
-		if x.Action == a {
-			return true
-		}
-	}
-	return false
 }
 
 // DeliveredFile opens the file delivered on a job, for its poster, agent, proofers and admins.
