@@ -37,12 +37,7 @@ func TestTimersRunOnceAcrossReplicas(t *testing.T) {
 	const jobs = 20
 	sch := pgtest.Pool(t, pgtest.Options{MaxConns: 6})
 	k := testkit.NewWith(t, testkit.Options{Store: postgres.New(sch.Pool), Seed: 1})
-	// The second replica shares the database and the processor, nothing else.
-	other := postgres.New(pgtest.NewPool(t, sch.Name, 6))
-	second, err := market.New(market.Config{
-		Store: other, Payments: k.Payments, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
-	})
-	require.NoError(t, err)
+	other, second := secondReplica(t, k, sch)
 	replicas := []*countingHandler{{h: k.Service}, {h: second}}
 	stores := []ports.Store{k.Store, other}
 
@@ -110,4 +105,16 @@ func due(t *testing.T, s ports.Store, now time.Time) []ports.Timer {
 		return err
 	}))
 	return out
+}
+
+// secondReplica is another market service on k's schema, as a second replica of the server would
+// be: it shares the database and the processor, nothing else (its own pool and IDs).
+func secondReplica(t *testing.T, k *testkit.Kit, sch *pgtest.Schema) (*postgres.Store, *market.Service) {
+	t.Helper()
+	store := postgres.New(pgtest.NewPool(t, sch.Name, 6))
+	svc, err := market.New(market.Config{
+		Store: store, Payments: k.Payments, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
+	})
+	require.NoError(t, err)
+	return store, svc
 }

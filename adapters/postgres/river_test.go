@@ -24,11 +24,7 @@ func TestRiverRunsEachTimerOnceAcrossReplicas(t *testing.T) {
 	const n = 20
 	sch := pgtest.Pool(t, pgtest.Options{MaxConns: 6})
 	k := testkit.NewWith(t, testkit.Options{Store: postgres.New(sch.Pool), Seed: 1})
-	other := postgres.New(pgtest.NewPool(t, sch.Name, 6))
-	second, err := market.New(market.Config{
-		Store: other, Payments: k.Payments, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
-	})
-	require.NoError(t, err)
+	other, second := secondReplica(t, k, sch)
 
 	ctx := context.Background()
 	for i, r := range []struct {
