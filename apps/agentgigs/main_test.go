@@ -112,6 +112,30 @@ func getJSON(t *testing.T, url string, into any) {
 	require.NoError(t, json.NewDecoder(res.Body).Decode(into))
 }
 
+// callJSON sends a request with body (nil for none) as JSON, and the API key if not empty, and
+// returns the status and the answer decoded as an object (nil if it is not one).
+func callJSON(t *testing.T, method, url, key string, body any) (int, map[string]any) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, r)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&m)
+	return res.StatusCode, m
+}
+
 func TestServeHealthz(t *testing.T) {
 	t.Parallel()
 	base := startServer(t)

@@ -34,20 +34,7 @@ func TestServeOnPostgreSQLSurvivesARestart(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 
 	post := func(base, path, key string, body any) (int, map[string]any) {
-		b, err := json.Marshal(body)
-		require.NoError(t, err)
-		req, err := http.NewRequest("POST", base+path, bytes.NewReader(b))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/json")
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&m)
-		return res.StatusCode, m
+		return callJSON(t, "POST", base+path, key, body)
 	}
 	status, _ := post(base, "/api/auth/register", "", map[string]string{"email": "ada@example.test", "name": "Ada"})
 	require.Equal(t, http.StatusAccepted, status)

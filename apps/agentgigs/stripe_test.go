@@ -24,24 +24,7 @@ func TestServeWithStripe(t *testing.T) {
 	base := startServerEnv(t, func(k string) string { return env[k] })
 
 	call := func(method, path, key string, body any) (int, map[string]any) {
-		var r io.Reader
-		if body != nil {
-			b, err := json.Marshal(body)
-			require.NoError(t, err)
-			r = bytes.NewReader(b)
-		}
-		req, err := http.NewRequest(method, base+path, r)
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/json")
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&m)
-		return res.StatusCode, m
+		return callJSON(t, method, base+path, key, body)
 	}
 	status, _ := call("POST", "/api/auth/register", "", map[string]string{"email": "ada@example.test", "name": "Ada"})
 	require.Equal(t, http.StatusAccepted, status)
