@@ -54,9 +54,9 @@ type Outcome struct {
 	Application *job.Application  `json:"application,omitempty"`
 	Task        *proof.Task       `json:"task,omitempty"`
 	DryRun      bool              `json:"dry_run"`
-	// View is the job as the caller sees it once the action is done, read in the action's
-	// transaction; nil for a dry run, for the system caller, and when the action took the job out
-	// of the caller's sight.
+	// View is the job as the caller sees it once the action is done (after a dry run: as it
+	// stays), read in the action's transaction; nil for the system caller, and when the action
+	// took the job out of the caller's sight.
 	View *JobView `json:"view,omitempty"`
 }
 
@@ -93,6 +93,13 @@ func (s *Service) Act(ctx context.Context, c Caller, jobID string, cmd Command) 
 		if err != nil {
 			return err
 		}
+		var unchanged *JobView // a dry run's view, taken before the step changes x.j
+		if cmd.DryRun && !c.system {
+			if unchanged, err = viewOf(x); err != nil {
+				return err
+			}
+			unchanged.Job = x.j.Clone()
+		}
 		if out, err = x.step(cmd); err != nil {
 			return err
 		}
@@ -102,6 +109,7 @@ func (s *Service) Act(ctx context.Context, c Caller, jobID string, cmd Command) 
 			}
 		}
 		if cmd.DryRun {
+			out.View = unchanged
 			return errDryRun
 		}
 		if !c.system {

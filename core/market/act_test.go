@@ -13,7 +13,7 @@ import (
 )
 
 // An action's outcome carries the job as the caller sees it after the action, read in the
-// action's transaction: what GetJob then returns. A dry run carries none.
+// action's transaction: what GetJob then returns. A dry run's is the job as it stays.
 func TestActionOutcomeCarriesTheCallersView(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t)
@@ -21,8 +21,10 @@ func TestActionOutcomeCarriesTheCallersView(t *testing.T) {
 	j := k.Hire(poster, agent, 40_00)
 	k.Deliver(agent, j.ID)
 
+	before := testkit.Got(k.Service.GetJob(k.Ctx, poster, j.ID)).Must(t)
 	dry := testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, true)).Must(t)
-	require.Nil(t, dry.View)
+	require.Equal(t, before, dry.View)
+	require.Equal(t, before, testkit.Got(k.Service.GetJob(k.Ctx, poster, j.ID)).Must(t))
 
 	o := testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, false)).Must(t)
 	require.NotNil(t, o.View)
@@ -63,6 +65,9 @@ func TestApplyIsOfferedUntilTheAgentApplies(t *testing.T) {
 	}
 	require.Equal(t, []bool{true, true}, offers(ada, j1, j2))
 	require.True(t, single(ada, j1))
+	dry := testkit.Got(k.Service.Act(k.Ctx, ada, j1.ID, market.Command{Action: job.ActApply, DryRun: true})).Must(t)
+	require.True(t, slices.ContainsFunc(dry.View.NextActions, func(a market.NextAction) bool { return a.Action == job.ActApply }),
+		"a dry run's view is the job as it stays")
 
 	testkit.Got(k.Service.Apply(k.Ctx, ada, j1.ID, market.ApplyInput{Message: "me"})).Must(t)
 	require.False(t, single(ada, j1))

@@ -62,7 +62,7 @@ func (s *Server) registerAdmin() {
 		OperationID: "admin-resolve", Method: http.MethodPost, Path: "/api/admin/jobs/{id}/resolve", Tags: []string{"Admin"},
 		Summary: "Resolve a dispute: release, refund or split (admins only)",
 	}, func(ctx context.Context, in *resolveIn) (*actionOut, error) {
-		return s.act(ctx, in.ID, func(c market.Caller) (*market.Outcome, error) {
+		return s.act(ctx, func(c market.Caller) (*market.Outcome, error) {
 			return s.cfg.Service.Resolve(ctx, c, in.ID, in.Body.ToAgent, in.Body.ToPoster, in.Body.Reason, in.DryRun)
 		})
 	})
@@ -88,7 +88,7 @@ func (s *Server) registerAdmin() {
 			OperationID: a.id, Method: http.MethodPost, Path: "/api/admin/jobs/{id}" + a.suffix, Tags: []string{"Admin"},
 			Summary: a.summary + " (admins only; the reason goes to the audit log)",
 		}, func(ctx context.Context, in *reasonIn) (*actionOut, error) {
-			return s.act(ctx, in.ID, func(c market.Caller) (*market.Outcome, error) { return a.do(ctx, c, in.ID, in.Body.Reason, in.DryRun) })
+			return s.act(ctx, func(c market.Caller) (*market.Outcome, error) { return a.do(ctx, c, in.ID, in.Body.Reason, in.DryRun) })
 		})
 	}
 	op(s, huma.Operation{

@@ -98,7 +98,7 @@ type actionResult struct {
 	Events      []string          `json:"events" doc:"events fired (or that would fire)"`
 	Application *applicationOut   `json:"application,omitempty"`
 	Task        *proof.Task       `json:"task,omitempty"`
-	View        *jobView          `json:"view" doc:"the job as the caller now sees it, with next_actions"`
+	View        *jobView          `json:"view,omitempty" doc:"the job as the caller now sees it (after a dry run: as it stays), with next_actions; absent when the action took the job out of the caller's sight"`
 }
 
 type (
@@ -289,7 +289,7 @@ func (s *Server) registerJobs() {
 		if funding == "" {
 			funding = job.FundWallet
 		}
-		return s.act(ctx, in.ID, func(c market.Caller) (*market.Outcome, error) {
+		return s.act(ctx, func(c market.Caller) (*market.Outcome, error) {
 			return s.cfg.Service.Accept(ctx, c, in.ID, in.Body.ApplicationID, funding, in.DryRun)
 		})
 	})
@@ -305,7 +305,7 @@ func (s *Server) registerJobs() {
 		if err != nil {
 			return nil, err
 		}
-		return s.act(ctx, in.ID, func(c market.Caller) (*market.Outcome, error) { return s.cfg.Service.Deliver(ctx, c, in.ID, d) })
+		return s.act(ctx, func(c market.Caller) (*market.Outcome, error) { return s.cfg.Service.Deliver(ctx, c, in.ID, d) })
 	})
 	op(s, huma.Operation{
 		OperationID: "get-delivered-file", Method: http.MethodGet, Path: "/api/jobs/{id}/delivery/file", Tags: []string{"Delivery"},
@@ -343,7 +343,7 @@ func (s *Server) registerJobs() {
 		OperationID: "request-revision", Method: http.MethodPost, Path: "/api/jobs/{id}/request-revision", Tags: []string{"Delivery"},
 		Summary: "Ask the agent for a revision (limited count)",
 	}, func(ctx context.Context, in *noteIn) (*actionOut, error) {
-		return s.act(ctx, in.ID, func(c market.Caller) (*market.Outcome, error) {
+		return s.act(ctx, func(c market.Caller) (*market.Outcome, error) {
 			return s.cfg.Service.RequestRevision(ctx, c, in.ID, in.Body.Note)
 		})
 	})
@@ -351,7 +351,7 @@ func (s *Server) registerJobs() {
 		OperationID: "dispute", Method: http.MethodPost, Path: "/api/jobs/{id}/dispute", Tags: []string{"Disputes"},
 		Summary: "Open a dispute while funds are in escrow or cooldown; funds freeze",
 	}, func(ctx context.Context, in *disputeIn) (*actionOut, error) {
-		return s.act(ctx, in.ID, func(c market.Caller) (*market.Outcome, error) {
+		return s.act(ctx, func(c market.Caller) (*market.Outcome, error) {
 			return s.cfg.Service.Dispute(ctx, c, in.ID, in.Body.Reason, in.Body.Evidence)
 		})
 	})
@@ -378,13 +378,13 @@ func (s *Server) jobAction(id, suffix, summary string, do func(ctx context.Conte
 		Description: "Moves money: accepts Idempotency-Key and dry_run=true.",
 	}
 	op(s, o, func(ctx context.Context, in *dryRunIn) (*actionOut, error) {
-		return s.act(ctx, in.ID, func(c market.Caller) (*market.Outcome, error) { return do(ctx, c, in.ID, in.DryRun) })
+		return s.act(ctx, func(c market.Caller) (*market.Outcome, error) { return do(ctx, c, in.ID, in.DryRun) })
 	})
 }
 
 // act runs a job action as the caller and answers with its outcome and the job as the caller now
 // sees it.
-func (s *Server) act(ctx context.Context, jobID string, do func(c market.Caller) (*market.Outcome, error)) (*actionOut, error) {
+func (s *Server) act(ctx context.Context, do func(c market.Caller) (*market.Outcome, error)) (*actionOut, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -393,15 +393,12 @@ func (s *Server) act(ctx context.Context, jobID string, do func(c market.Caller)
 	if err != nil {
 		return nil, err
 	}
-	v := o.View
-	if v == nil { // a dry run, or a job the caller no longer sees
-		if v, err = s.cfg.Service.GetJob(ctx, c, jobID); err != nil {
-			return nil, err
-		}
-	}
 	r := &actionResult{
 		Action: o.Action, From: o.From, To: o.To, DryRun: o.DryRun, Transfers: o.Transfers, Events: o.Events,
-		Application: toApplication(o.Application), Task: o.Task, View: toView(v),
+		Application: toApplication(o.Application), Task: o.Task,
+	}
+	if o.View != nil {
+		r.View = toView(o.View)
 	}
 	if r.Transfers == nil {
 		r.Transfers = []ledger.Transfer{}
