@@ -12,9 +12,19 @@ import (
 )
 
 // table holds rarely written records (API keys, webhooks, idempotency records) by key, each with
-// its creation number. Writes log a closure that undoes them.
+// its creation number. Writes log a closure that undoes them. Records go in and out as copies,
+// so that neither side shares memory with the other.
 type table[T any] struct {
 	rows map[string]rec[T]
+	copy func(*T) *T // a deep copy
+}
+
+// newTable returns an empty table whose records are copied with copyRec; nil copies the value.
+func newTable[T any](copyRec func(*T) *T) table[T] {
+	if copyRec == nil {
+		copyRec = func(v *T) *T { c := *v; return &c }
+	}
+	return table[T]{rows: map[string]rec[T]{}, copy: copyRec}
 }
 
 // insert stores a copy of v under a new key; ErrConflict if the key exists.
@@ -23,8 +33,7 @@ func (t *table[T]) insert(s *Store, key string, v *T) error {
 		return ports.ErrConflict
 	}
 	s.seq++
-	c := *v
-	t.rows[key] = rec[T]{seq: s.seq, v: &c}
+	t.rows[key] = rec[T]{seq: s.seq, v: t.copy(v)}
 	s.log(undoRec{kind: undoFunc, restore: func() { delete(t.rows, key) }})
 	return nil
 }
@@ -35,8 +44,7 @@ func (t *table[T]) replace(s *Store, key string, v *T) error {
 	if !ok {
 		return ports.ErrNotFound
 	}
-	c := *v
-	t.rows[key] = rec[T]{seq: old.seq, v: &c}
+	t.rows[key] = rec[T]{seq: old.seq, v: t.copy(v)}
 	s.log(undoRec{kind: undoFunc, restore: func() { t.rows[key] = old }})
 	return nil
 }
@@ -57,8 +65,7 @@ func (t *table[T]) get(key string) (*T, error) {
 	if !ok {
 		return nil, ports.ErrNotFound
 	}
-	c := *r.v
-	return &c, nil
+	return t.copy(r.v), nil
 }
 
 // list returns copies of the records keep accepts, oldest first.
@@ -72,10 +79,27 @@ func (t *table[T]) list(keep func(*T) bool) []*T {
 	slices.SortFunc(found, func(a, b rec[T]) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]*T, len(found))
 	for i, r := range found {
-		c := *r.v
-		out[i] = &c
+		out[i] = t.copy(r.v)
 	}
 	return out
+}
+
+func copyEndpoint(e *webhook.Endpoint) *webhook.Endpoint {
+	c := *e
+	c.Events = slices.Clone(e.Events)
+	return &c
+}
+
+func copyDelivery(d *webhook.Delivery) *webhook.Delivery {
+	c := *d
+	c.Payload = slices.Clone(d.Payload)
+	return &c
+}
+
+func copyIdempotent(q *ports.IdempotentRequest) *ports.IdempotentRequest {
+	c := *q
+	c.Body = slices.Clone(q.Body)
+	return &c
 }
 
 type apiKeysRepo tx
@@ -102,24 +126,16 @@ type webhooksRepo tx
 
 func (r *webhooksRepo) CreateEndpoint(ctx context.Context, e *webhook.Endpoint) error {
 	s := (*tx)(r).store()
-	e2 := *e
-	e2.Events = slices.Clone(e.Events)
-	return s.endpoints.insert(s, e.ID, &e2)
+	return s.endpoints.insert(s, e.ID, e)
 }
 
 func (r *webhooksRepo) GetEndpoint(ctx context.Context, id string) (*webhook.Endpoint, error) {
-	e, err := (*tx)(r).store().endpoints.get(id)
-	if err == nil {
-		e.Events = slices.Clone(e.Events)
-	}
-	return e, err
+	return (*tx)(r).store().endpoints.get(id)
 }
 
 func (r *webhooksRepo) UpdateEndpoint(ctx context.Context, e *webhook.Endpoint) error {
 	s := (*tx)(r).store()
-	e2 := *e
-	e2.Events = slices.Clone(e.Events)
-	return s.endpoints.replace(s, e.ID, &e2)
+	return s.endpoints.replace(s, e.ID, e)
 }
 
 func (r *webhooksRepo) DeleteEndpoint(ctx context.Context, id string) error {
@@ -131,33 +147,21 @@ func (r *webhooksRepo) DeleteEndpoint(ctx context.Context, id string) error {
 }
 
 func (r *webhooksRepo) ListEndpoints(ctx context.Context, accountID string) ([]*webhook.Endpoint, error) {
-	es := (*tx)(r).store().endpoints.list(func(e *webhook.Endpoint) bool { return e.AccountID == accountID })
-	for _, e := range es {
-		e.Events = slices.Clone(e.Events)
-	}
-	return es, nil
+	return (*tx)(r).store().endpoints.list(func(e *webhook.Endpoint) bool { return e.AccountID == accountID }), nil
 }
 
 func (r *webhooksRepo) CreateDelivery(ctx context.Context, d *webhook.Delivery) error {
 	s := (*tx)(r).store()
-	d2 := *d
-	d2.Payload = slices.Clone(d.Payload)
-	return s.deliveries.insert(s, d.ID, &d2)
+	return s.deliveries.insert(s, d.ID, d)
 }
 
 func (r *webhooksRepo) GetDelivery(ctx context.Context, id string) (*webhook.Delivery, error) {
-	d, err := (*tx)(r).store().deliveries.get(id)
-	if err == nil {
-		d.Payload = slices.Clone(d.Payload)
-	}
-	return d, err
+	return (*tx)(r).store().deliveries.get(id)
 }
 
 func (r *webhooksRepo) UpdateDelivery(ctx context.Context, d *webhook.Delivery) error {
 	s := (*tx)(r).store()
-	d2 := *d
-	d2.Payload = slices.Clone(d.Payload)
-	return s.deliveries.replace(s, d.ID, &d2)
+	return s.deliveries.replace(s, d.ID, d)
 }
 
 func (r *webhooksRepo) ListDeliveries(ctx context.Context, endpointID, before string, limit int) ([]*webhook.Delivery, error) {
@@ -168,9 +172,6 @@ func (r *webhooksRepo) ListDeliveries(ctx context.Context, endpointID, before st
 	if limit > 0 && len(ds) > limit {
 		ds = ds[:limit]
 	}
-	for _, d := range ds {
-		d.Payload = slices.Clone(d.Payload)
-	}
 	return ds, nil
 }
 
@@ -180,7 +181,6 @@ func idemKey(accountID, key string) string { return accountID + "\x00" + key }
 
 func (r *idempotencyRepo) Begin(ctx context.Context, q ports.IdempotentRequest) error {
 	s := (*tx)(r).store()
-	q.Body = slices.Clone(q.Body)
 	return s.idempotency.insert(s, idemKey(q.AccountID, q.Key), &q)
 }
 
@@ -189,13 +189,11 @@ func (r *idempotencyRepo) Get(ctx context.Context, accountID, key string) (ports
 	if err != nil {
 		return ports.IdempotentRequest{}, err
 	}
-	q.Body = slices.Clone(q.Body)
 	return *q, nil
 }
 
 func (r *idempotencyRepo) Complete(ctx context.Context, q ports.IdempotentRequest) error {
 	s := (*tx)(r).store()
-	q.Body = slices.Clone(q.Body)
 	return s.idempotency.replace(s, idemKey(q.AccountID, q.Key), &q)
 }
 

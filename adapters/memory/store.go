@@ -108,11 +108,11 @@ func NewStore() *Store {
 		entriesByAccount: map[ledger.Account][]int64{},
 		eventsByAccount:  map[string][]int64{},
 		timers:           map[string]ports.Timer{},
-		apiKeys:          table[apikey.Key]{rows: map[string]rec[apikey.Key]{}},
-		endpoints:        table[webhook.Endpoint]{rows: map[string]rec[webhook.Endpoint]{}},
-		deliveries:       table[webhook.Delivery]{rows: map[string]rec[webhook.Delivery]{}},
-		idempotency:      table[ports.IdempotentRequest]{rows: map[string]rec[ports.IdempotentRequest]{}},
-		procEvents:       table[time.Time]{rows: map[string]rec[time.Time]{}},
+		apiKeys:          newTable[apikey.Key](nil),
+		endpoints:        newTable(copyEndpoint),
+		deliveries:       newTable(copyDelivery),
+		idempotency:      newTable(copyIdempotent),
+		procEvents:       newTable[time.Time](nil),
 	}
 }
 

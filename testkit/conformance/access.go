@@ -59,6 +59,10 @@ func storeWebhooks(t *testing.T, s ports.Store) {
 		require.NoError(t, tx.Webhooks().CreateEndpoint(ctx, e1))
 		require.NoError(t, tx.Webhooks().CreateEndpoint(ctx, e2))
 		require.ErrorIs(t, tx.Webhooks().CreateEndpoint(ctx, e1), ports.ErrConflict)
+		// The store keeps copies: changing what went in or came out changes nothing stored.
+		e1.Events[0] = "mutated"
+		must(tx.Webhooks().GetEndpoint(ctx, e1.ID))(t).Events[0] = "mutated"
+		must(tx.Webhooks().ListEndpoints(ctx, acc))(t)[0].Events[0] = "mutated"
 	})
 	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
 		got := must(tx.Webhooks().ListEndpoints(ctx, acc))(t)
@@ -99,6 +103,9 @@ func storeWebhooks(t *testing.T, s ports.Store) {
 			}
 		}
 		require.ErrorIs(t, tx.Webhooks().CreateDelivery(ctx, first), ports.ErrConflict)
+		first.Payload[0] = 'X'
+		must(tx.Webhooks().GetDelivery(ctx, first.ID))(t).Payload[0] = 'X'
+		must(tx.Webhooks().ListDeliveries(ctx, e1.ID, "", 0))(t)[4].Payload[0] = 'X'
 	})
 	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
 		page := must(tx.Webhooks().ListDeliveries(ctx, e1.ID, "", 2))(t)
@@ -110,6 +117,7 @@ func storeWebhooks(t *testing.T, s ports.Store) {
 		require.Empty(t, must(tx.Webhooks().ListDeliveries(ctx, "we_none", "", 0))(t))
 
 		d := must(tx.Webhooks().GetDelivery(ctx, ids[0]))(t)
+		require.Equal(t, []byte(`{"n":1}`), d.Payload)
 		d.Status, d.Attempts, d.LastStatus, d.LastError = webhook.Failed, 10, 500, "boom"
 		require.NoError(t, tx.Webhooks().UpdateDelivery(ctx, d))
 		require.ErrorIs(t, tx.Webhooks().UpdateDelivery(ctx, &webhook.Delivery{ID: "missing"}), ports.ErrNotFound)
@@ -141,6 +149,8 @@ func storeIdempotency(t *testing.T, s ports.Store) {
 		require.Equal(t, "POST /x abc", got.RequestHash)
 		r.Status, r.Body = 201, []byte(`{"ok":true}`)
 		require.NoError(t, tx.Idempotency().Complete(ctx, r))
+		r.Body[0] = 'X'
+		must(tx.Idempotency().Get(ctx, acc, "key-1"))(t).Body[0] = 'X'
 		require.ErrorIs(t, tx.Idempotency().Complete(ctx, ports.IdempotentRequest{AccountID: acc, Key: "nope"}), ports.ErrNotFound)
 	})
 	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
