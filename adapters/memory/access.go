@@ -146,8 +146,8 @@ func (r *webhooksRepo) DeleteEndpoint(ctx context.Context, id string) error {
 	return nil
 }
 
-func (r *webhooksRepo) ListEndpoints(ctx context.Context, accountID string) ([]*webhook.Endpoint, error) {
-	return (*tx)(r).store().endpoints.list(func(e *webhook.Endpoint) bool { return e.AccountID == accountID }), nil
+func (r *webhooksRepo) ListEndpoints(ctx context.Context, accountIDs ...string) ([]*webhook.Endpoint, error) {
+	return (*tx)(r).store().endpoints.list(func(e *webhook.Endpoint) bool { return slices.Contains(accountIDs, e.AccountID) }), nil
 }
 
 func (r *webhooksRepo) CreateDelivery(ctx context.Context, d *webhook.Delivery) error {

@@ -164,10 +164,10 @@ func (r *webhooksRepo) DeleteEndpoint(ctx context.Context, id string) error {
 	return nil
 }
 
-func (r *webhooksRepo) ListEndpoints(ctx context.Context, accountID string) ([]*webhook.Endpoint, error) {
+func (r *webhooksRepo) ListEndpoints(ctx context.Context, accountIDs ...string) ([]*webhook.Endpoint, error) {
 	var es []*webhook.Endpoint
-	err := (*tx)(r).query(ctx, "Webhooks.ListEndpoints", `SELECT `+endpointCols+` FROM webhook_endpoints WHERE account_id = $1 ORDER BY seq`,
-		[]any{accountID}, func(rows pgx.Rows) error {
+	err := (*tx)(r).query(ctx, "Webhooks.ListEndpoints", `SELECT `+endpointCols+` FROM webhook_endpoints WHERE account_id = ANY($1) ORDER BY seq`,
+		[]any{accountIDs}, func(rows pgx.Rows) error {
 			e, err := scanEndpoint(rows)
 			es = append(es, e)
 			return err

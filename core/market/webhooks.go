@@ -220,19 +220,29 @@ func (s *Service) appendEvents(ctx context.Context, tx ports.Tx, es ...event.Eve
 	if err := tx.Events().Append(ctx, es...); err != nil {
 		return err
 	}
-	endpoints := map[string][]*webhook.Endpoint{}
+	var accounts []string
+	for _, ev := range es {
+		for _, acc := range ev.Accounts {
+			if !slices.Contains(accounts, acc) {
+				accounts = append(accounts, acc)
+			}
+		}
+	}
+	if len(accounts) == 0 {
+		return nil
+	}
+	all, err := tx.Webhooks().ListEndpoints(ctx, accounts...)
+	if err != nil {
+		return err
+	}
+	endpoints := map[string][]*webhook.Endpoint{} // by account
+	for _, e := range all {
+		endpoints[e.AccountID] = append(endpoints[e.AccountID], e)
+	}
 	for _, ev := range es {
 		var payload []byte
 		for _, acc := range ev.Accounts {
-			list, ok := endpoints[acc]
-			if !ok {
-				var err error
-				if list, err = tx.Webhooks().ListEndpoints(ctx, acc); err != nil {
-					return err
-				}
-				endpoints[acc] = list
-			}
-			for _, e := range list {
+			for _, e := range endpoints[acc] {
 				if !e.Wants(ev.Type) {
 					continue
 				}

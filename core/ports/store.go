@@ -234,8 +234,8 @@ type Webhooks interface {
 	UpdateEndpoint(ctx context.Context, e *webhook.Endpoint) error
 	// DeleteEndpoint removes the endpoint (its deliveries stay in the log); ErrNotFound.
 	DeleteEndpoint(ctx context.Context, id string) error
-	// ListEndpoints returns the account's endpoints, oldest first.
-	ListEndpoints(ctx context.Context, accountID string) ([]*webhook.Endpoint, error)
+	// ListEndpoints returns the endpoints of the accounts, oldest first.
+	ListEndpoints(ctx context.Context, accountIDs ...string) ([]*webhook.Endpoint, error)
 	// CreateDelivery stores a new delivery; ErrConflict if its ID exists.
 	CreateDelivery(ctx context.Context, d *webhook.Delivery) error
 	// GetDelivery returns a copy; ErrNotFound.

@@ -55,8 +55,10 @@ func storeWebhooks(t *testing.T, s ports.Store) {
 	acc := "acc_" + nonce()
 	e1 := &webhook.Endpoint{ID: "we_1" + nonce(), AccountID: acc, URL: "https://a.example/hook", Events: []string{"job.*"}, Secret: "whsec_AAAA", CreatedAt: at(0)}
 	e2 := &webhook.Endpoint{ID: "we_2" + nonce(), AccountID: acc, URL: "https://b.example/hook", Events: []string{}, Secret: "whsec_BBBB", CreatedAt: at(time.Second)}
+	other := &webhook.Endpoint{ID: "we_0" + nonce(), AccountID: "acc_" + nonce(), URL: "https://c.example/hook", Events: []string{}, Secret: "whsec_CCCC", CreatedAt: at(0)}
 	inTx(t, s, func(ctx context.Context, tx ports.Tx) {
 		require.NoError(t, tx.Webhooks().CreateEndpoint(ctx, e1))
+		require.NoError(t, tx.Webhooks().CreateEndpoint(ctx, other))
 		require.NoError(t, tx.Webhooks().CreateEndpoint(ctx, e2))
 		require.ErrorIs(t, tx.Webhooks().CreateEndpoint(ctx, e1), ports.ErrConflict)
 		// The store keeps copies: changing what went in or came out changes nothing stored.
@@ -71,6 +73,10 @@ func storeWebhooks(t *testing.T, s ports.Store) {
 		require.Equal(t, []string{"job.*"}, got[0].Events)
 		require.Equal(t, "whsec_AAAA", got[0].Secret)
 		require.Empty(t, must(tx.Webhooks().ListEndpoints(ctx, "acc_nobody"))(t))
+		require.Empty(t, must(tx.Webhooks().ListEndpoints(ctx))(t))
+		both := must(tx.Webhooks().ListEndpoints(ctx, other.AccountID, "acc_nobody", acc))(t)
+		require.Len(t, both, 3)
+		require.Equal(t, []string{e1.ID, other.ID, e2.ID}, []string{both[0].ID, both[1].ID, both[2].ID}, "oldest first")
 		e := must(tx.Webhooks().GetEndpoint(ctx, e2.ID))(t)
 		e.Disabled, e.DisabledReason = true, "410 Gone"
 		require.NoError(t, tx.Webhooks().UpdateEndpoint(ctx, e))
