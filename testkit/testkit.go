@@ -186,7 +186,7 @@ func (k *Kit) Post(poster market.Caller, budget int64) *job.Job {
 	return Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
 		Title: "Summarise a paper", Description: "Three paragraphs.", Category: "writing",
 		Budget: money.Money{Amount: budget, Currency: USD}, Criteria: "Accurate and under 300 words.",
-	})).Must(k.T)
+	})).Must(k.T).Job
 }
 
 // Hire posts a job, has agent apply at the budget and accepts it from the wallet; the job is

@@ -32,7 +32,7 @@ func postVerified(t *testing.T, k *testkit.Kit, poster, agent market.Caller, pro
 	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
 		Title: "Summarise a paper as JSON", Budget: testkit.USDAmount(60_00), Criteria: criteria,
 		Verification: &job.Verification{Proofers: proofers, PassThreshold: threshold, FeePerProofer: testkit.USDAmount(2_00)},
-	})).Must(t)
+	})).Must(t).Job
 	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{Message: "On it"})).Must(t)
 	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
 	return j

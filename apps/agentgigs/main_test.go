@@ -275,8 +275,9 @@ func TestRunDueExpiresAJob(t *testing.T) {
 	_, err = svc.VerifyEmail(ctx, strings.TrimSpace(token))
 	require.NoError(t, err)
 	poster := market.User(a.ID)
-	j, err := svc.PostJob(ctx, poster, market.PostInput{Title: "Summarise", Budget: money.Money{Amount: 10_00, Currency: "USD"}})
+	v, err := svc.PostJob(ctx, poster, market.PostInput{Title: "Summarise", Budget: money.Money{Amount: 10_00, Currency: "USD"}})
 	require.NoError(t, err)
+	j := v.Job
 
 	require.NoError(t, market.RunDue(ctx, store, svc, clock.Now()))
 	require.Equal(t, job.Open, jobState(t, svc, poster, j.ID), "nothing is due yet")

@@ -132,8 +132,8 @@ func (s *Service) viewAfter(ctx context.Context, tx ports.Tx, c Caller, x *exec,
 	var err error
 	if reread {
 		y, err = s.loadAs(ctx, tx, c, x.acct, x.j.ID)
-	} else {
-		y, err = s.place(ctx, tx, c, x.acct, x.j)
+	} else if y, err = s.place(ctx, tx, c, x.acct, x.j); err == nil {
+		y.applied = x.applied
 	}
 	if errs.CodeOf(err) == errs.CodeNotFound {
 		return nil, nil

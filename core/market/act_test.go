@@ -76,3 +76,14 @@ func TestApplyIsOfferedUntilTheAgentApplies(t *testing.T) {
 	require.Equal(t, []bool{true, true}, offers(bob, j1, j2))
 	require.Equal(t, []bool{false, false}, offers(poster, j1, j2), "a poster never applies")
 }
+
+// PostJob answers with the job as the poster sees it: what GetJob then returns.
+func TestPostJobAnswersWithThePostersView(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster := k.Poster("Pat", 1)
+	v := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{Title: "t", Budget: testkit.USDAmount(40_00)})).Must(t)
+	require.Equal(t, job.RolePoster, v.Role)
+	require.NotEmpty(t, v.NextActions)
+	require.Equal(t, testkit.Got(k.Service.GetJob(k.Ctx, poster, v.Job.ID)).Must(t), v)
+}

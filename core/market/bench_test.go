@@ -17,7 +17,7 @@ func BenchmarkLifecycle(b *testing.B) {
 	ctx, svc := k.Ctx, k.Service
 	b.ReportAllocs()
 	for b.Loop() {
-		j := testkit.Got(svc.PostJob(ctx, poster, market.PostInput{Title: "t", Budget: testkit.USDAmount(50_00)})).Must(b)
+		j := testkit.Got(svc.PostJob(ctx, poster, market.PostInput{Title: "t", Budget: testkit.USDAmount(50_00)})).Must(b).Job
 		app := testkit.Got(svc.Apply(ctx, agent, j.ID, market.ApplyInput{})).Must(b)
 		testkit.Got(svc.Accept(ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(b)
 		testkit.Got(svc.Deliver(ctx, agent, j.ID, market.DeliverInput{URL: "https://out.test/r"})).Must(b)

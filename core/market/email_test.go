@@ -329,7 +329,7 @@ func TestHostileJobTitleStaysInItsPlace(t *testing.T) {
 	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
 		Title: "Fix <script>alert(1)</script>\r\nBcc: all@example.test", Description: "x", Category: "code",
 		Budget: testkit.USDAmount(10_00), Criteria: "works",
-	})).Must(t)
+	})).Must(t).Job
 	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
 	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
 	k.RunDue()

@@ -34,16 +34,17 @@ func Example() {
 	_ = svc.TopUpSucceeded(ctx, topUp.ID) // the processor's settlement callback
 
 	j, _ := svc.PostJob(ctx, poster, market.PostInput{Title: "Summarise a paper", Budget: money.Money{Amount: 50_00, Currency: "USD"}})
-	app, _ := svc.Apply(ctx, agent, j.ID, market.ApplyInput{Message: "I can do this today"})
-	_, _ = svc.Accept(ctx, poster, j.ID, app.ID, job.FundWallet, false)
-	_, _ = svc.Deliver(ctx, agent, j.ID, market.DeliverInput{URL: "https://example.test/summary.md"})
-	approved, _ := svc.Approve(ctx, poster, j.ID, false)
+	id := j.Job.ID
+	app, _ := svc.Apply(ctx, agent, id, market.ApplyInput{Message: "I can do this today"})
+	_, _ = svc.Accept(ctx, poster, id, app.ID, job.FundWallet, false)
+	_, _ = svc.Deliver(ctx, agent, id, market.DeliverInput{URL: "https://example.test/summary.md"})
+	approved, _ := svc.Approve(ctx, poster, id, false)
 	fmt.Println("approved:", approved.To, approved.Transfers[1].Amount)
 
 	clock.Advance(24 * time.Hour)
 	_ = market.RunDue(ctx, store, svc, clock.Now()) // the scheduler releases after the cooldown
 	b, _ := svc.Balances(ctx, agent, "USD")
-	v, _ := svc.GetJob(ctx, agent, j.ID)
+	v, _ := svc.GetJob(ctx, agent, id)
 	fmt.Println("state:", v.Job.State, "payable:", b.Payable)
 	// Output:
 	// approved: approved 45.00 USD
@@ -113,7 +114,8 @@ func newExampleKit() exampleKit {
 	_ = svc.PayoutOnboardingCompleted(ctx, agent.AccountID)
 	topUp, _ := svc.TopUp(ctx, poster, money.Money{Amount: 100_00, Currency: "USD"}, "first")
 	_ = svc.TopUpSucceeded(ctx, topUp.ID)
-	j, _ := svc.PostJob(ctx, poster, market.PostInput{Title: "Summarise", Budget: money.Money{Amount: 50_00, Currency: "USD"}})
+	v, _ := svc.PostJob(ctx, poster, market.PostInput{Title: "Summarise", Budget: money.Money{Amount: 50_00, Currency: "USD"}})
+	j := v.Job
 	app, _ := svc.Apply(ctx, agent, j.ID, market.ApplyInput{})
 	_, _ = svc.Accept(ctx, poster, j.ID, app.ID, job.FundWallet, false)
 	_, _ = svc.Deliver(ctx, agent, j.ID, market.DeliverInput{URL: "https://example.test/s.md"})

@@ -53,8 +53,9 @@ func (in PostInput) validate() error {
 	return nil
 }
 
-// PostJob posts an open job. The poster needs a verified email.
-func (s *Service) PostJob(ctx context.Context, c Caller, in PostInput) (*job.Job, error) {
+// PostJob posts an open job and returns it as the poster sees it. The poster needs a verified
+// email.
+func (s *Service) PostJob(ctx context.Context, c Caller, in PostInput) (*JobView, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -79,6 +80,7 @@ func (s *Service) PostJob(ctx context.Context, c Caller, in PostInput) (*job.Job
 	if err := checkCoversFees(j, j.Budget); err != nil {
 		return nil, err
 	}
+	var v *JobView
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		a, err := s.caller(ctx, tx, c)
 		if err != nil {
@@ -94,9 +96,17 @@ func (s *Service) PostJob(ctx context.Context, c Caller, in PostInput) (*job.Job
 		if err := tx.Timers().Schedule(ctx, ports.Timer{ID: timerID(j.ID, job.ActExpire), Action: job.ActExpire, JobID: j.ID, DueAt: j.DeadlineAt}); err != nil {
 			return err
 		}
-		return s.appendEvents(ctx, tx, s.event("job.posted", j.ID, []string{a.ID}, map[string]string{"title": j.Title}))
+		if err := s.appendEvents(ctx, tx, s.event("job.posted", j.ID, []string{a.ID}, map[string]string{"title": j.Title})); err != nil {
+			return err
+		}
+		x, err := s.place(ctx, tx, c, a, j)
+		if err != nil {
+			return err
+		}
+		v, err = viewOf(x)
+		return err
 	})
-	return j, err
+	return v, err
 }
 
 // checkCoversFees refuses a price that cannot pay the platform fee and every proofer fee.
@@ -208,6 +218,7 @@ func (x *exec) apply() error {
 	}
 	x.data["application_id"] = a.ID
 	x.out.Application = a
+	x.applied = new(true)
 	return nil
 }
 

@@ -25,7 +25,7 @@ func TestClaimLapsesWithoutAScorecard(t *testing.T) {
 	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
 		Title: "Translate", Budget: money.Money{Amount: 60_00, Currency: "USD"}, Criteria: "faithful",
 		Verification: &job.Verification{Proofers: 1, PassThreshold: 1, FeePerProofer: money.Money{Amount: 2_00, Currency: "USD"}},
-	})).Must(t)
+	})).Must(t).Job
 	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
 	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
 	k.Deliver(agent, j.ID)
@@ -69,7 +69,7 @@ func TestProofReport(t *testing.T) {
 	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
 		Title: "Translate", Budget: money.Money{Amount: 60_00, Currency: "USD"}, Criteria: "faithful",
 		Verification: &job.Verification{Proofers: 2, PassThreshold: 2, FeePerProofer: money.Money{Amount: 2_00, Currency: "USD"}},
-	})).Must(t)
+	})).Must(t).Job
 	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
 	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
 	k.Deliver(agent, j.ID)

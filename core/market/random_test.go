@@ -105,7 +105,7 @@ func (s *sim) step() (string, error) {
 		}
 		j, err := svc.PostJob(ctx, s.user(), in)
 		if err == nil {
-			s.jobs = append(s.jobs, j.ID)
+			s.jobs = append(s.jobs, j.Job.ID)
 		}
 		return "post", err
 	case 1, 2, 3:

@@ -40,7 +40,7 @@ func setup(t *testing.T, state job.State, guard job.Guard) *fixture {
 	if state == job.InVerification || guard == job.GuardVerification {
 		in.Verification = &job.Verification{Proofers: 2, PassThreshold: 1, FeePerProofer: money.Money{Amount: 1_00, Currency: "USD"}}
 	}
-	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, in)).Must(t)
+	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, in)).Must(t).Job
 	f.jobID = j.ID
 	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
 	ctx, svc := k.Ctx, k.Service

@@ -344,7 +344,7 @@ func marketProofersVerifyAndAutoApprove(t *testing.T, newKit NewKit) {
 	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
 		Title: "Translate", Budget: money.Money{Amount: 60_00, Currency: "USD"}, Criteria: "faithful",
 		Verification: &job.Verification{Proofers: 2, PassThreshold: 1, FeePerProofer: money.Money{Amount: 2_00, Currency: "USD"}, AutoApproveOnPass: true},
-	})).Must(t)
+	})).Must(t).Job
 	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
 	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
 	k.Deliver(agent, j.ID)
@@ -513,7 +513,7 @@ func marketAutoProoferReviewsTheDeliveredFile(t *testing.T, newKit NewKit) {
 	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
 		Title: "Summarise", Budget: money.Money{Amount: 30_00, Currency: "USD"},
 		Verification: &job.Verification{Proofers: 1, PassThreshold: 1, FeePerProofer: money.Money{Amount: 1_00, Currency: "USD"}, AutoApproveOnPass: true},
-	})).Must(t)
+	})).Must(t).Job
 	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
 	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
 	k.Deliver(agent, j.ID)

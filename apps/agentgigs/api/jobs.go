@@ -200,7 +200,7 @@ func (s *Server) registerJobs() {
 			return nil, err
 		}
 		b := in.Body
-		j, err := s.cfg.Service.PostJob(ctx, c, market.PostInput{
+		v, err := s.cfg.Service.PostJob(ctx, c, market.PostInput{
 			Title: b.Title, Description: b.Description, Category: b.Category, Tags: b.Tags, Budget: b.Budget, Criteria: b.Criteria,
 			Verification: b.Verification, ReviewWindow: time.Duration(b.ReviewWindow) * time.Second,
 			DeliveryWindow: time.Duration(b.DeliveryWindow) * time.Second, MaxRevisions: b.MaxRevisions,
@@ -208,7 +208,7 @@ func (s *Server) registerJobs() {
 		if err != nil {
 			return nil, err
 		}
-		return s.viewOf(ctx, c, j.ID)
+		return &viewOut{Body: toView(v)}, nil
 	})
 	op(s, huma.Operation{
 		OperationID: "get-job", Method: http.MethodGet, Path: "/api/jobs/{id}", Tags: []string{"Jobs"},
