@@ -152,26 +152,32 @@ func (r *appsRepo) Get(ctx context.Context, id string) (*job.Application, error)
 	return a, nil
 }
 
-// Update checks the uniqueness rules first (one application per agent and job, one accepted
-// application per job), so a refused update leaves the transaction usable.
+// Update checks the uniqueness rules (one application per agent and job, one accepted
+// application per job) in the statement that updates, so a refused update leaves the
+// transaction usable, in one round trip.
 func (r *appsRepo) Update(ctx context.Context, a *job.Application) error {
 	t := (*tx)(r)
-	var taken bool
-	if err := t.queryRow(ctx, "Applications.Update", `SELECT EXISTS (SELECT 1 FROM applications
-		WHERE job_id = $1 AND id <> $3 AND (agent_id = $2 OR ($4 AND status = 'accepted')))`,
-		[]any{a.JobID, a.AgentID, a.ID, a.Status == job.AppAccepted}, &taken); err != nil {
+	var (
+		taken   bool
+		updated int
+	)
+	if err := t.queryRow(ctx, "Applications.Update", `WITH taken AS (
+			SELECT EXISTS (SELECT 1 FROM applications
+				WHERE job_id = $2 AND id <> $1 AND (agent_id = $3 OR ($8 = 'accepted' AND status = 'accepted'))) AS taken
+		), updated AS (
+			UPDATE applications SET job_id = $2, agent_id = $3, message = $4,
+				proposed_price = $5, proposed_price_currency = $6, timeline_ns = $7, status = $8, created_at = $9
+			WHERE id = $1 AND NOT (SELECT taken FROM taken)
+			RETURNING 1
+		)
+		SELECT (SELECT taken FROM taken), (SELECT count(*) FROM updated)`,
+		appArgs(a), &taken, &updated); err != nil {
 		return err
 	}
-	if taken {
+	switch {
+	case taken:
 		return conflict("agent %q already applied to job %q, or the job has an accepted application", a.AgentID, a.JobID)
-	}
-	tag, err := t.exec(ctx, "Applications.Update", `UPDATE applications SET job_id = $2, agent_id = $3, message = $4,
-		proposed_price = $5, proposed_price_currency = $6, timeline_ns = $7, status = $8, created_at = $9
-		WHERE id = $1`, appArgs(a)...)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
+	case updated == 0:
 		return notFound("application", a.ID)
 	}
 	return nil

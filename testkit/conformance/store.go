@@ -561,6 +561,25 @@ func storeUniqueness(t *testing.T, newStore func(t *testing.T) ports.Store) {
 			require.NoError(t, tx.Reviews().Create(ctx, newReview("job_1", "agt_1", "acc_1", 4)))
 		})
 	})
+
+	t.Run("RefusedApplicationUpdateLeavesTheTxUsable", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+			seed(t, ctx, tx)
+			require.NoError(t, tx.Applications().Create(ctx, newApp("app_2", "job_1", "agt_2")))
+		})
+		inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+			taken := newApp("app_2", "job_1", "agt_1") // agt_1 applied to job_1 as app_1
+			require.ErrorIs(t, tx.Applications().Update(ctx, taken), ports.ErrConflict)
+			require.Equal(t, newApp("app_2", "job_1", "agt_2"), must(tx.Applications().Get(ctx, "app_2"))(t))
+			moved := newApp("app_2", "job_2", "agt_1")
+			require.NoError(t, tx.Applications().Update(ctx, moved), "the transaction goes on")
+		})
+		inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+			require.Equal(t, newApp("app_2", "job_2", "agt_1"), must(tx.Applications().Get(ctx, "app_2"))(t))
+		})
+	})
 }
 
 // ---- job versions ----
