@@ -1,6 +1,7 @@
 package market_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/market"
+	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/testkit"
 )
@@ -96,5 +98,57 @@ func TestFundingFailedCancelsTheCardPayment(t *testing.T) {
 	require.True(t, intents[0].Cancelled)
 	_, err := k.Service.ConfirmFunding(k.Ctx, j.ID, out.Job.PaymentRef)
 	require.ErrorIs(t, err, errs.ErrInvalidTransition)
+	k.CheckInvariants()
+}
+
+// stopsAfterTransfer makes transfers, then stops its runner (cancels its context), as a process
+// that dies between the processor call and recording the outcome.
+type stopsAfterTransfer struct {
+	*memory.Payments
+	stop context.CancelFunc
+}
+
+func (p stopsAfterTransfer) Transfer(ctx context.Context, key string, amount money.Money, destination string) (string, error) {
+	ref, err := p.Payments.Transfer(ctx, key, amount, destination)
+	p.stop()
+	return ref, err
+}
+
+// A payout attempt whose runner stopped after the transfer was made, before recording it, is
+// taken over once its lease runs out: the retry uses the same idempotency key, so it finds the
+// transfer made and records it. One transfer, recorded, and the payout settles.
+func TestPayoutAttemptCutShortIsTakenOverAfterItsLease(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
+	j := k.Hire(poster, agent, 40_00)
+	k.Deliver(agent, j.ID)
+	testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, false)).Must(t)
+
+	ctx, stop := context.WithCancel(k.Ctx)
+	dying, err := market.New(market.Config{
+		Store: k.Store, Payments: stopsAfterTransfer{k.Payments, stop}, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock,
+		IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
+	})
+	require.NoError(t, err)
+	k.Clock.Advance(24 * time.Hour)
+	require.ErrorIs(t, market.RunDue(ctx, k.Store, dying, k.Clock.Now()), context.Canceled)
+	po := testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0]
+	require.Equal(t, payout.Submitted, po.Status)
+	require.Empty(t, po.Ref, "the outcome was never recorded")
+	require.Len(t, k.Payments.Transfers(), 1)
+
+	k.Advance(payout.SubmitLease - time.Second)
+	require.Empty(t, testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0].Ref, "the lease still runs")
+	k.Advance(time.Second)
+	po = testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0]
+	require.Len(t, k.Payments.Transfers(), 1, "the retry found the transfer made")
+	require.Equal(t, k.Payments.Transfers()[0].Ref, po.Ref)
+	require.Equal(t, payout.Submitted, po.Status)
+	require.Equal(t, 2, po.Attempts)
+
+	k.SettlePayouts()
+	require.Equal(t, payout.Paid, testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0].Status)
+	require.Zero(t, k.Balance(ledger.Payable(agent.AccountID)))
 	k.CheckInvariants()
 }

@@ -21,7 +21,8 @@ const (
 // HandleTimer runs a due timer: a job's default outcome at its deadline, a payout attempt, a card
 // refund or cancellation, an automatic proofer's review, a verification task's claim lease, or a webhook delivery attempt. It is idempotent and race-safe: a timer whose job has moved on (another action
 // won, or the deadline changed) does nothing. It deletes the timer; work it schedules anew (a
-// payout retry) is kept. It returns an error only when the work should be retried.
+// payout retry, or the lease of a payout attempt) is kept. It returns an error only when the work
+// should be retried.
 func (s *Service) HandleTimer(ctx context.Context, t ports.Timer) error {
 	if t.DueAt.After(s.now()) {
 		return nil
@@ -70,25 +71,23 @@ func (s *Service) deleteTimer(ctx context.Context, id string) error {
 }
 
 // attemptPayout makes one transfer attempt. The payout is marked submitted before the processor
-// call, so concurrent runners and admin holds see it taken; the call's idempotency key makes a
-// repeated call harmless. A failure is retried with backoff until MaxAttempts, then the payout is
-// stuck and an admin may release it.
+// call, so concurrent runners and admin holds see it taken, and its timer moves SubmitLease on:
+// should the attempt never record its outcome (the process stopped), the payout is tried again
+// then. The call's idempotency key makes a repeated call harmless. A failure is retried with
+// backoff until MaxAttempts, then the payout is stuck and an admin may release it.
 func (s *Service) attemptPayout(ctx context.Context, t ports.Timer) error {
 	var (
 		p    *payout.Payout
 		dest string
 	)
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		if err := tx.Timers().Delete(ctx, t.ID); err != nil {
-			return err
-		}
 		var err error
 		if p, err = tx.Payouts().Get(ctx, t.PayoutID); err != nil {
 			return err
 		}
 		if !p.Retryable() {
 			p = nil
-			return nil
+			return tx.Timers().Delete(ctx, t.ID)
 		}
 		a, err := tx.Accounts().Get(ctx, p.Recipient)
 		if err != nil {
@@ -97,7 +96,10 @@ func (s *Service) attemptPayout(ctx context.Context, t ports.Timer) error {
 		dest = a.ConnectRef
 		p.Status = payout.Submitted
 		p.Attempts++
-		return tx.Payouts().Update(ctx, p)
+		if err := tx.Payouts().Update(ctx, p); err != nil {
+			return err
+		}
+		return schedulePayout(ctx, tx, p, s.now().Add(payout.SubmitLease))
 	})
 	if err != nil || p == nil {
 		return err
@@ -108,20 +110,25 @@ func (s *Service) attemptPayout(ctx context.Context, t ports.Timer) error {
 		if err != nil {
 			return err
 		}
-		if p.Status != payout.Submitted {
-			return nil
+		if p.Status != payout.Submitted || p.Ref != "" {
+			return nil // settled, or recorded by another runner, meanwhile
 		}
 		typ := "payout.submitted"
 		if callErr == nil {
 			p.Ref, p.LastError = ref, ""
+			err = tx.Timers().Delete(ctx, t.ID) // the lease: the outcome is recorded
 		} else {
 			p.LastError = callErr.Error()
 			p.Status, typ = payout.Failed, "payout.failed"
 			if p.Attempts >= payout.MaxAttempts {
 				p.Status, typ = payout.Stuck, "payout.stuck"
-			} else if err := schedulePayout(ctx, tx, p, s.now().Add(payout.Backoff(p.Attempts))); err != nil {
-				return err
+				err = tx.Timers().Delete(ctx, t.ID)
+			} else {
+				err = schedulePayout(ctx, tx, p, s.now().Add(payout.Backoff(p.Attempts)))
 			}
+		}
+		if err != nil {
+			return err
 		}
 		if err := tx.Payouts().Update(ctx, p); err != nil {
 			return err

@@ -49,8 +49,18 @@ func (p *Payout) IdempotencyKey() string { return IdempotencyKeyPrefix + p.ID }
 // TopUpID is the ID of the wallet top-up whose processor payment is ref.
 func TopUpID(ref string) string { return "tu_" + ref }
 
-// Retryable reports whether a transfer attempt may be made now: due or failed, and not held.
-func (p *Payout) Retryable() bool { return !p.Held && (p.Status == Due || p.Status == Failed) }
+// Retryable reports whether a transfer attempt may be made now: the payout is not held, and it is
+// due, failed, or submitted by an attempt that never recorded its outcome (its runner stopped
+// between the processor call and the record; the same idempotency key makes another call
+// harmless).
+func (p *Payout) Retryable() bool {
+	return !p.Held && (p.Status == Due || p.Status == Failed || (p.Status == Submitted && p.Ref == ""))
+}
+
+// SubmitLease is how long an attempt has to record its outcome before the payout is tried again.
+// It is far longer than a processor call may take, and far shorter than the processor keeps an
+// idempotency key (a day at Stripe).
+const SubmitLease = 10 * time.Minute
 
 // Backoff returns the wait before the next attempt after attempts failures: one minute doubling,
 // capped at six hours.

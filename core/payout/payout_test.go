@@ -47,24 +47,26 @@ func TestRetryable(t *testing.T) {
 	tests := []struct {
 		status payout.Status
 		held   bool
+		ref    string
 		want   bool
 	}{
-		{payout.Due, false, true},
-		{payout.Failed, false, true},
-		{payout.Due, true, false},
-		{payout.Failed, true, false},
-		{payout.Submitted, false, false},
-		{payout.Paid, false, false},
-		{payout.Stuck, false, false},
-		{payout.Submitted, true, false},
-		{payout.Paid, true, false},
-		{payout.Stuck, true, false},
-		{payout.Status(""), false, false},
-		{payout.Status("bogus"), false, false},
+		{payout.Due, false, "", true},
+		{payout.Failed, false, "", true},
+		{payout.Due, true, "", false},
+		{payout.Failed, true, "", false},
+		{payout.Submitted, false, "", true}, // submitted, its outcome never recorded
+		{payout.Submitted, false, "tr_1", false},
+		{payout.Paid, false, "", false},
+		{payout.Stuck, false, "", false},
+		{payout.Submitted, true, "", false},
+		{payout.Paid, true, "", false},
+		{payout.Stuck, true, "", false},
+		{payout.Status(""), false, "", false},
+		{payout.Status("bogus"), false, "", false},
 	}
 	for _, tt := range tests {
-		p := &payout.Payout{ID: "po_1", Status: tt.status, Held: tt.held}
-		require.Equal(t, tt.want, p.Retryable(), "status %q held %v", tt.status, tt.held)
+		p := &payout.Payout{ID: "po_1", Status: tt.status, Held: tt.held, Ref: tt.ref}
+		require.Equal(t, tt.want, p.Retryable(), "status %q held %v ref %q", tt.status, tt.held, tt.ref)
 	}
 }
 
