@@ -2,6 +2,8 @@ package market_test
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
+	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/testkit"
 )
 
@@ -150,5 +153,124 @@ func TestPayoutAttemptCutShortIsTakenOverAfterItsLease(t *testing.T) {
 	k.SettlePayouts()
 	require.Equal(t, payout.Paid, testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0].Status)
 	require.Zero(t, k.Balance(ledger.Payable(agent.AccountID)))
+	k.CheckInvariants()
+}
+
+// secondRunner runs another runner on a timer as it was fetched, from inside the first transfer
+// call: two replicas that took the same due timer.
+type secondRunner struct {
+	*memory.Payments
+	again func()
+	calls int
+}
+
+func (p *secondRunner) Transfer(ctx context.Context, key string, amount money.Money, destination string) (string, error) {
+	if p.calls++; p.calls == 1 {
+		p.again()
+	}
+	return p.Payments.Transfer(ctx, key, amount, destination)
+}
+
+// Two runners holding the same payout timer: the one that comes second while the first attempt
+// is under way finds the timer moved on (the first attempt's lease) and does nothing, so one
+// attempt is counted and one transfer call is made.
+func TestPayoutTimerTakenTwiceMakesOneAttempt(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
+	j := k.Hire(poster, agent, 40_00)
+	k.Deliver(agent, j.ID)
+	testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, false)).Must(t)
+	k.Payments.FailNext(memory.OpTransfer, 1, nil)
+	k.Advance(24 * time.Hour) // released; the first transfer attempt fails and is retried later
+	k.Clock.Advance(payout.Backoff(1))
+	var due []ports.Timer
+	require.NoError(t, k.Store.WithinTx(k.Ctx, func(ctx context.Context, tx ports.Tx) (err error) {
+		due, err = tx.Timers().Due(ctx, k.Clock.Now(), 10)
+		return err
+	}))
+	require.Len(t, due, 1)
+
+	pay := &secondRunner{Payments: k.Payments}
+	svc, err := market.New(market.Config{
+		Store: k.Store, Payments: pay, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
+	})
+	require.NoError(t, err)
+	pay.again = func() { require.NoError(t, svc.HandleTimer(k.Ctx, due[0])) }
+	require.NoError(t, svc.HandleTimer(k.Ctx, due[0]))
+
+	require.Equal(t, 1, pay.calls)
+	po := testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0]
+	require.Equal(t, payout.Submitted, po.Status)
+	require.NotEmpty(t, po.Ref)
+	require.Equal(t, 2, po.Attempts)
+	k.SettlePayouts()
+	k.CheckInvariants()
+}
+
+// scriptedTransfers runs onCall before each transfer call (numbered from 1); an error it returns
+// is the call's answer.
+type scriptedTransfers struct {
+	*memory.Payments
+	calls  atomic.Int32
+	onCall func(n int32) error
+}
+
+func (p *scriptedTransfers) Transfer(ctx context.Context, key string, amount money.Money, destination string) (string, error) {
+	if err := p.onCall(p.calls.Add(1)); err != nil {
+		return "", err
+	}
+	return p.Payments.Transfer(ctx, key, amount, destination)
+}
+
+// An attempt that outlived its lease and then fails does not overwrite the attempt that took over:
+// the later attempt's success is what is recorded.
+func TestPayoutAttemptThatLostItsLeaseDoesNotRecordItsFailure(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
+	j := k.Hire(poster, agent, 40_00)
+	k.Deliver(agent, j.ID)
+	testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, false)).Must(t)
+	k.Payments.FailNext(memory.OpTransfer, 1, nil)
+	k.Advance(24 * time.Hour) // released; the first transfer attempt fails and is retried later
+	dueTimer := func() ports.Timer {
+		var due []ports.Timer
+		require.NoError(t, k.Store.WithinTx(k.Ctx, func(ctx context.Context, tx ports.Tx) (err error) {
+			due, err = tx.Timers().Due(ctx, k.Clock.Now(), 10)
+			return err
+		}))
+		require.Len(t, due, 1)
+		return due[0]
+	}
+	k.Clock.Advance(payout.Backoff(1))
+	first := dueTimer()
+
+	inFirst, release, firstDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	pay := &scriptedTransfers{Payments: k.Payments}
+	pay.onCall = func(n int32) error {
+		if n == 1 { // the first attempt: stalls past its lease, then times out
+			close(inFirst)
+			<-release
+			return errors.New("timeout")
+		}
+		close(release) // the second attempt: the first one records its failure meanwhile
+		return <-firstDone
+	}
+	svc, err := market.New(market.Config{
+		Store: k.Store, Payments: pay, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
+	})
+	require.NoError(t, err)
+	go func() { firstDone <- svc.HandleTimer(k.Ctx, first) }()
+	<-inFirst
+	k.Clock.Advance(payout.SubmitLease)
+	require.NoError(t, svc.HandleTimer(k.Ctx, dueTimer()))
+
+	po := testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0]
+	require.Equal(t, payout.Submitted, po.Status)
+	require.NotEmpty(t, po.Ref)
+	require.Empty(t, po.LastError)
+	require.Equal(t, 3, po.Attempts)
+	k.SettlePayouts()
 	k.CheckInvariants()
 }

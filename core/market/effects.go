@@ -238,9 +238,10 @@ func (s *Service) createPayout(ctx context.Context, tx ports.Tx, jobID, recipien
 	return p, schedulePayout(ctx, tx, p, now)
 }
 
-// schedulePayout schedules a transfer attempt of p at at.
+// schedulePayout schedules a transfer attempt of p at at, numbered with p's attempts so far.
 func schedulePayout(ctx context.Context, tx ports.Tx, p *payout.Payout, at time.Time) error {
-	return tx.Timers().Schedule(ctx, ports.Timer{ID: "payout:" + p.ID, Action: actionPayout, JobID: p.JobID, PayoutID: p.ID, DueAt: at})
+	return tx.Timers().Schedule(ctx, ports.Timer{ID: "payout:" + p.ID, Action: actionPayout, JobID: p.JobID, PayoutID: p.ID,
+		Attempt: p.Attempts, DueAt: at})
 }
 
 // payoutOverride applies an admin's hold, unhold or release to the job's agent payout.

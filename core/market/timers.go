@@ -71,10 +71,12 @@ func (s *Service) deleteTimer(ctx context.Context, id string) error {
 }
 
 // attemptPayout makes one transfer attempt. The payout is marked submitted before the processor
-// call, so concurrent runners and admin holds see it taken, and its timer moves SubmitLease on:
-// should the attempt never record its outcome (the process stopped), the payout is tried again
-// then. The call's idempotency key makes a repeated call harmless. A failure is retried with
-// backoff until MaxAttempts, then the payout is stuck and an admin may release it.
+// call, so concurrent runners and admin holds see it taken, and its timer moves SubmitLease on,
+// numbered with the attempt: should the attempt never record its outcome (the process stopped),
+// that timer tries again then, while a runner holding the timer as it was before does nothing.
+// The call's idempotency key makes a repeated call harmless. A success is recorded whichever
+// attempt made it; a failure only by the latest attempt, and it is retried with backoff until
+// MaxAttempts, then the payout is stuck and an admin may release it.
 func (s *Service) attemptPayout(ctx context.Context, t ports.Timer) error {
 	var (
 		p    *payout.Payout
@@ -84,6 +86,10 @@ func (s *Service) attemptPayout(ctx context.Context, t ports.Timer) error {
 		var err error
 		if p, err = tx.Payouts().Get(ctx, t.PayoutID); err != nil {
 			return err
+		}
+		if p.Status == payout.Submitted && t.Attempt != p.Attempts {
+			p = nil
+			return nil // another runner's attempt is under way: the timer is its lease now
 		}
 		if !p.Retryable() {
 			p = nil
@@ -104,14 +110,15 @@ func (s *Service) attemptPayout(ctx context.Context, t ports.Timer) error {
 	if err != nil || p == nil {
 		return err
 	}
+	attempt := p.Attempts
 	ref, callErr := s.cfg.Payments.Transfer(ctx, p.IdempotencyKey(), p.Amount, dest)
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		p, err := tx.Payouts().Get(ctx, p.ID)
 		if err != nil {
 			return err
 		}
-		if p.Status != payout.Submitted || p.Ref != "" {
-			return nil // settled, or recorded by another runner, meanwhile
+		if p.Status != payout.Submitted || p.Ref != "" || (callErr != nil && p.Attempts != attempt) {
+			return nil // settled or recorded meanwhile, or a later attempt took over from this one
 		}
 		typ := "payout.submitted"
 		if callErr == nil {
