@@ -148,7 +148,8 @@ func (r *appsRepo) Get(ctx context.Context, id string) (*job.Application, error)
 	return copyApp(a.v), nil
 }
 
-// Update also refuses, with ErrConflict, a (job, agent) pair another application already has.
+// Update also refuses, with ErrConflict, a (job, agent) pair another application already has,
+// and a second accepted application to a job.
 func (r *appsRepo) Update(ctx context.Context, a *job.Application) error {
 	s := (*tx)(r).store()
 	old, ok := s.apps[a.ID]
@@ -157,6 +158,13 @@ func (r *appsRepo) Update(ctx context.Context, a *job.Application) error {
 	}
 	if id, ok := s.appsByAgent[pair{a.JobID, a.AgentID}]; ok && id != a.ID {
 		return conflict("agent %q already applied to job %q", a.AgentID, a.JobID)
+	}
+	if a.Status == job.AppAccepted {
+		for _, e := range s.appsByJob[a.JobID] {
+			if e.id != a.ID && s.apps[e.id].v.Status == job.AppAccepted {
+				return conflict("job %q already has an accepted application", a.JobID)
+			}
+		}
 	}
 	s.log(undoRec{kind: undoApp, id: a.ID, prev: old.v})
 	s.setApp(a.ID, copyApp(a))
@@ -180,7 +188,7 @@ func (r *appsRepo) AppliedTo(ctx context.Context, agentID string, jobIDs []strin
 	s := (*tx)(r).store()
 	var out []string
 	for _, id := range jobIDs {
-		if _, ok := s.appsByAgent[pair{id, agentID}]; ok {
+		if _, ok := s.appsByAgent[pair{id, agentID}]; ok && !slices.Contains(out, id) {
 			out = append(out, id)
 		}
 	}

@@ -14,8 +14,9 @@
 // fn runs again, up to MaxAttempts times in all; fn must therefore not leave effects outside the
 // transaction that a second run would repeat. Some reads take no lock: Jobs.List and
 // Ledger.Balances, which are consistent snapshots (a job read through List and then updated is
-// still protected by the version check of Jobs.Update), and reviews and the append-only logs,
-// whose rows never change. Ledger.Post locks only the balances it debits before it checks them.
+// still protected by the version check of Jobs.Update), Applications.AppliedTo (what matters is
+// mostly a row's absence, which no lock holds; the uniqueness constraint refuses a second
+// application), and reviews and the append-only logs, whose rows never change. Ledger.Post locks only the balances it debits before it checks them.
 // A balance is spread over up to 16 rows: a transaction credits one row of its own choosing, so
 // posts that credit one hot account (the platform's fees) rarely wait for each other, and a debit
 // locks all the rows of its balance. Timers.Due locks the timers it returns and skips those another

@@ -161,6 +161,7 @@ func (r *appsRepo) Update(ctx context.Context, a *job.Application) error {
 		taken   bool
 		updated int
 	)
+	t.wrote = true // a write that answers with rows
 	if err := t.queryRow(ctx, "Applications.Update", `WITH taken AS (
 			SELECT EXISTS (SELECT 1 FROM applications
 				WHERE job_id = $2 AND id <> $1 AND (agent_id = $3 OR ($8 = 'accepted' AND status = 'accepted'))) AS taken
@@ -199,7 +200,7 @@ func (r *appsRepo) AppliedTo(ctx context.Context, agentID string, jobIDs []strin
 	t := (*tx)(r)
 	var out []string
 	err := t.query(ctx, "Applications.AppliedTo", `SELECT job_id FROM applications
-		WHERE job_id = ANY($2) AND agent_id = $1 FOR SHARE`,
+		WHERE job_id = ANY($2) AND agent_id = $1`,
 		[]any{agentID, jobIDs}, func(rows pgx.Rows) error {
 			var id string
 			err := rows.Scan(&id)

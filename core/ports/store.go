@@ -96,11 +96,12 @@ type Applications interface {
 	// Get returns a copy; ErrNotFound.
 	Get(ctx context.Context, id string) (*job.Application, error)
 	// Update replaces a stored application; ErrNotFound, or ErrConflict if it would give the agent
-	// a second application to the job.
+	// a second application to the job, or the job a second accepted application.
 	Update(ctx context.Context, a *job.Application) error
 	// ListByJob returns the job's applications, oldest first.
 	ListByJob(ctx context.Context, jobID string) ([]*job.Application, error)
-	// AppliedTo returns the jobs among jobIDs the agent has an application to, in no set order.
+	// AppliedTo returns the jobs among jobIDs the agent has an application to, each once, in no
+	// set order.
 	AppliedTo(ctx context.Context, agentID string, jobIDs []string) ([]string, error)
 }
 
@@ -196,7 +197,7 @@ type Timer struct {
 	PayoutID string      `json:"payout_id,omitempty"`
 	Ref      string      `json:"ref,omitempty"`     // a processor reference the work needs, e.g. a card payment to refund
 	Amount   money.Money `json:"amount"`            // the amount the work moves, when it moves one
-	Attempt  int         `json:"attempt,omitempty"` // how many earlier attempts failed, for retried work
+	Attempt  int         `json:"attempt,omitempty"` // the attempts of retried work made when the timer was set
 	Payload  []byte      `json:"payload,omitempty"` // opaque data the work needs (an email, a webhook delivery)
 	DueAt    time.Time   `json:"due_at"`
 }
@@ -234,7 +235,7 @@ type Webhooks interface {
 	UpdateEndpoint(ctx context.Context, e *webhook.Endpoint) error
 	// DeleteEndpoint removes the endpoint (its deliveries stay in the log); ErrNotFound.
 	DeleteEndpoint(ctx context.Context, id string) error
-	// ListEndpoints returns the endpoints of the accounts, oldest first.
+	// ListEndpoints returns the endpoints of the accounts (none when none are given), oldest first.
 	ListEndpoints(ctx context.Context, accountIDs ...string) ([]*webhook.Endpoint, error)
 	// CreateDelivery stores a new delivery; ErrConflict if its ID exists.
 	CreateDelivery(ctx context.Context, d *webhook.Delivery) error

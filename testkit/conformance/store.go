@@ -573,6 +573,12 @@ func storeUniqueness(t *testing.T, newStore func(t *testing.T) ports.Store) {
 			taken := newApp("app_2", "job_1", "agt_1") // agt_1 applied to job_1 as app_1
 			require.ErrorIs(t, tx.Applications().Update(ctx, taken), ports.ErrConflict)
 			require.Equal(t, newApp("app_2", "job_1", "agt_2"), must(tx.Applications().Get(ctx, "app_2"))(t))
+			accepted := newApp("app_1", "job_1", "agt_1")
+			accepted.Status = job.AppAccepted
+			require.NoError(t, tx.Applications().Update(ctx, accepted))
+			second := newApp("app_2", "job_1", "agt_2")
+			second.Status = job.AppAccepted
+			require.ErrorIs(t, tx.Applications().Update(ctx, second), ports.ErrConflict, "one accepted application per job")
 			moved := newApp("app_2", "job_2", "agt_1")
 			require.NoError(t, tx.Applications().Update(ctx, moved), "the transaction goes on")
 		})
