@@ -19,13 +19,13 @@ type table[T any] struct {
 	copy func(*T) *T // a deep copy
 }
 
-// newTable returns an empty table whose records are copied with copyRec; nil copies the value.
+// newTable returns an empty table whose records are copied with copyRec.
 func newTable[T any](copyRec func(*T) *T) table[T] {
-	if copyRec == nil {
-		copyRec = func(v *T) *T { c := *v; return &c }
-	}
 	return table[T]{rows: map[string]rec[T]{}, copy: copyRec}
 }
+
+// copyValue copies a record that holds no pointer, slice or map.
+func copyValue[T any](v *T) *T { c := *v; return &c }
 
 // insert stores a copy of v under a new key; ErrConflict if the key exists.
 func (t *table[T]) insert(s *Store, key string, v *T) error {
@@ -82,6 +82,15 @@ func (t *table[T]) list(keep func(*T) bool) []*T {
 		out[i] = t.copy(r.v)
 	}
 	return out
+}
+
+func copyAPIKey(k *apikey.Key) *apikey.Key {
+	c := *k
+	if k.RevokedAt != nil {
+		at := *k.RevokedAt
+		c.RevokedAt = &at
+	}
+	return &c
 }
 
 func copyEndpoint(e *webhook.Endpoint) *webhook.Endpoint {

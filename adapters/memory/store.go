@@ -108,11 +108,11 @@ func NewStore() *Store {
 		entriesByAccount: map[ledger.Account][]int64{},
 		eventsByAccount:  map[string][]int64{},
 		timers:           map[string]ports.Timer{},
-		apiKeys:          newTable[apikey.Key](nil),
+		apiKeys:          newTable(copyAPIKey),
 		endpoints:        newTable(copyEndpoint),
 		deliveries:       newTable(copyDelivery),
 		idempotency:      newTable(copyIdempotent),
-		procEvents:       newTable[time.Time](nil),
+		procEvents:       newTable(copyValue[time.Time]),
 	}
 }
 
