@@ -37,11 +37,14 @@ func (c *Clock) Set(t time.Time) {
 	c.now = t
 }
 
-// SystemClock is the real ports.Clock: the wall time in UTC. The zero value is ready to use.
+// SystemClock is the real ports.Clock: the wall time in UTC, to the microsecond (what PostgreSQL
+// keeps), so that a time answered before it is stored equals the time read back. The zero value
+// is ready to use.
 type SystemClock struct{}
 
-// Now returns time.Now() in UTC (which also drops the monotonic clock reading).
-func (SystemClock) Now() time.Time { return time.Now().UTC() }
+// Now returns time.Now() in UTC (which also drops the monotonic clock reading), truncated to the
+// microsecond.
+func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // DevClock is the sandbox's clock: the wall time plus an offset that only grows, so an agent can
 // jump ahead (through a cooldown, say) while time keeps running. It is safe for concurrent use.
