@@ -63,9 +63,10 @@ type Outcome struct {
 // errDryRun rolls a dry run's transaction back after its outcome was recorded.
 var errDryRun = errors.New("market: dry run")
 
-// Act performs cmd on the job as the caller, following the state machine of package job. The
-// job is not found (NOT_FOUND) by callers who may not see it; an action the table does not allow
-// is refused with INVALID_TRANSITION, FORBIDDEN or the failing guard's code, and a refused
+// Act performs cmd on the job as the caller, following the state machine of package job. An
+// admin action is refused to other accounts (FORBIDDEN) before the job is looked at; otherwise
+// the job is not found (NOT_FOUND) by callers who may not see it, and an action the table does
+// not allow is refused with INVALID_TRANSITION, FORBIDDEN or the failing guard's code. A refused
 // action changes nothing.
 func (s *Service) Act(ctx context.Context, c Caller, jobID string, cmd Command) (*Outcome, error) {
 	if cmd.Action == job.ActDeliver {
@@ -323,11 +324,9 @@ func (x *exec) facts() (job.Facts, error) {
 	}
 	if x.mayApply() {
 		if x.applied == nil {
-			ids, err := x.tx.Applications().AppliedTo(x.ctx, x.acct.ID, []string{j.ID})
-			if err != nil {
+			if err := markApplied(x.ctx, x.tx, []*exec{x}); err != nil {
 				return f, err
 			}
-			x.applied = new(len(ids) > 0)
 		}
 		f.AlreadyApplied = *x.applied
 	}

@@ -383,7 +383,8 @@ func (s *Server) jobAction(id, suffix, summary string, do func(ctx context.Conte
 }
 
 // act runs a job action as the caller and answers with its outcome and the job as the caller now
-// sees it.
+// sees it (after a dry run: as it stays), without the job when the action took it out of the
+// caller's sight.
 func (s *Server) act(ctx context.Context, do func(c market.Caller) (*market.Outcome, error)) (*actionOut, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
