@@ -13,7 +13,10 @@ import (
 )
 
 // seedChunk is how many jobs one COPY of agentgigs seed loads; the progress bar moves per chunk.
-const seedChunk = 10_000
+// A COPY is one transaction, and while one runs, the event and ledger lists of every session
+// wait for it to end (their entries are numbered by transaction, adapters/postgres/seq.go): a
+// small chunk keeps that short on a live database.
+const seedChunk = 1_000
 
 // migrate runs `agentgigs migrate up|down [steps]|status` against DATABASE_URL.
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
