@@ -104,17 +104,71 @@ func TestFundingFailedCancelsTheCardPayment(t *testing.T) {
 	k.CheckInvariants()
 }
 
-// stopsAfterTransfer makes transfers, then stops its runner (cancels its context), as a process
-// that dies between the processor call and recording the outcome.
-type stopsAfterTransfer struct {
+// scriptedTransfers makes transfers, running before (which may answer for the call) and after
+// around each call, numbered from 1: runners that stop, stall or race.
+type scriptedTransfers struct {
 	*memory.Payments
-	stop context.CancelFunc
+	calls  atomic.Int32
+	before func(n int32) error
+	after  func(n int32)
 }
 
-func (p stopsAfterTransfer) Transfer(ctx context.Context, key string, amount money.Money, destination string) (string, error) {
+func (p *scriptedTransfers) Transfer(ctx context.Context, key string, amount money.Money, destination string) (string, error) {
+	n := p.calls.Add(1)
+	if p.before != nil {
+		if err := p.before(n); err != nil {
+			return "", err
+		}
+	}
 	ref, err := p.Payments.Transfer(ctx, key, amount, destination)
-	p.stop()
+	if p.after != nil {
+		p.after(n)
+	}
 	return ref, err
+}
+
+// approvedJob is a kit with a job approved for 40.00, its release 24 h away.
+func approvedJob(t *testing.T) (*testkit.Kit, market.Caller, *job.Job) {
+	k := testkit.New(t)
+	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
+	j := k.Hire(poster, agent, 40_00)
+	k.Deliver(agent, j.ID)
+	testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, false)).Must(t)
+	return k, agent, j
+}
+
+// retryDue releases an approved job's payout, fails its first transfer attempt and moves the
+// clock to the retry, which it returns as a runner fetches it.
+func retryDue(t *testing.T, k *testkit.Kit) ports.Timer {
+	k.Payments.FailNext(memory.OpTransfer, 1, nil)
+	k.Advance(24 * time.Hour)
+	k.Clock.Advance(payout.Backoff(1))
+	return dueTimer(t, k)
+}
+
+// dueTimer returns the one timer due now.
+func dueTimer(t *testing.T, k *testkit.Kit) ports.Timer {
+	var due []ports.Timer
+	require.NoError(t, k.Store.WithinTx(k.Ctx, func(ctx context.Context, tx ports.Tx) (err error) {
+		due, err = tx.Timers().Due(ctx, k.Clock.Now(), 10)
+		return err
+	}))
+	require.Len(t, due, 1)
+	return due[0]
+}
+
+// runner is another market service on k's store and adapters, with its own transfers.
+func runner(t *testing.T, k *testkit.Kit, pay ports.Payments) *market.Service {
+	svc, err := market.New(market.Config{
+		Store: k.Store, Payments: pay, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
+	})
+	require.NoError(t, err)
+	return svc
+}
+
+// payoutOf returns the job's payout.
+func payoutOf(t *testing.T, k *testkit.Kit, j *job.Job) *payout.Payout {
+	return testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0]
 }
 
 // A payout attempt whose runner stopped after the transfer was made, before recording it, is
@@ -122,53 +176,29 @@ func (p stopsAfterTransfer) Transfer(ctx context.Context, key string, amount mon
 // transfer made and records it. One transfer, recorded, and the payout settles.
 func TestPayoutAttemptCutShortIsTakenOverAfterItsLease(t *testing.T) {
 	t.Parallel()
-	k := testkit.New(t)
-	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
-	j := k.Hire(poster, agent, 40_00)
-	k.Deliver(agent, j.ID)
-	testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, false)).Must(t)
-
+	k, agent, j := approvedJob(t)
 	ctx, stop := context.WithCancel(k.Ctx)
-	dying, err := market.New(market.Config{
-		Store: k.Store, Payments: stopsAfterTransfer{k.Payments, stop}, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock,
-		IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
-	})
-	require.NoError(t, err)
+	dying := runner(t, k, &scriptedTransfers{Payments: k.Payments, after: func(int32) { stop() }})
 	k.Clock.Advance(24 * time.Hour)
 	require.ErrorIs(t, market.RunDue(ctx, k.Store, dying, k.Clock.Now()), context.Canceled)
-	po := testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0]
+	po := payoutOf(t, k, j)
 	require.Equal(t, payout.Submitted, po.Status)
 	require.Empty(t, po.Ref, "the outcome was never recorded")
 	require.Len(t, k.Payments.Transfers(), 1)
 
 	k.Advance(payout.SubmitLease - time.Second)
-	require.Empty(t, testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0].Ref, "the lease still runs")
+	require.Empty(t, payoutOf(t, k, j).Ref, "the lease still runs")
 	k.Advance(time.Second)
-	po = testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0]
+	po = payoutOf(t, k, j)
 	require.Len(t, k.Payments.Transfers(), 1, "the retry found the transfer made")
 	require.Equal(t, k.Payments.Transfers()[0].Ref, po.Ref)
 	require.Equal(t, payout.Submitted, po.Status)
 	require.Equal(t, 2, po.Attempts)
 
 	k.SettlePayouts()
-	require.Equal(t, payout.Paid, testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0].Status)
+	require.Equal(t, payout.Paid, payoutOf(t, k, j).Status)
 	require.Zero(t, k.Balance(ledger.Payable(agent.AccountID)))
 	k.CheckInvariants()
-}
-
-// secondRunner runs another runner on a timer as it was fetched, from inside the first transfer
-// call: two replicas that took the same due timer.
-type secondRunner struct {
-	*memory.Payments
-	again func()
-	calls int
-}
-
-func (p *secondRunner) Transfer(ctx context.Context, key string, amount money.Money, destination string) (string, error) {
-	if p.calls++; p.calls == 1 {
-		p.again()
-	}
-	return p.Payments.Transfer(ctx, key, amount, destination)
 }
 
 // Two runners holding the same payout timer: the one that comes second while the first attempt
@@ -176,31 +206,20 @@ func (p *secondRunner) Transfer(ctx context.Context, key string, amount money.Mo
 // attempt is counted and one transfer call is made.
 func TestPayoutTimerTakenTwiceMakesOneAttempt(t *testing.T) {
 	t.Parallel()
-	k := testkit.New(t)
-	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
-	j := k.Hire(poster, agent, 40_00)
-	k.Deliver(agent, j.ID)
-	testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, false)).Must(t)
-	k.Payments.FailNext(memory.OpTransfer, 1, nil)
-	k.Advance(24 * time.Hour) // released; the first transfer attempt fails and is retried later
-	k.Clock.Advance(payout.Backoff(1))
-	var due []ports.Timer
-	require.NoError(t, k.Store.WithinTx(k.Ctx, func(ctx context.Context, tx ports.Tx) (err error) {
-		due, err = tx.Timers().Due(ctx, k.Clock.Now(), 10)
-		return err
-	}))
-	require.Len(t, due, 1)
+	k, _, j := approvedJob(t)
+	due := retryDue(t, k)
+	pay := &scriptedTransfers{Payments: k.Payments}
+	svc := runner(t, k, pay)
+	pay.before = func(n int32) error {
+		if n == 1 { // the second runner, with the timer as both fetched it
+			require.NoError(t, svc.HandleTimer(k.Ctx, due))
+		}
+		return nil
+	}
+	require.NoError(t, svc.HandleTimer(k.Ctx, due))
 
-	pay := &secondRunner{Payments: k.Payments}
-	svc, err := market.New(market.Config{
-		Store: k.Store, Payments: pay, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
-	})
-	require.NoError(t, err)
-	pay.again = func() { require.NoError(t, svc.HandleTimer(k.Ctx, due[0])) }
-	require.NoError(t, svc.HandleTimer(k.Ctx, due[0]))
-
-	require.Equal(t, 1, pay.calls)
-	po := testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0]
+	require.Equal(t, int32(1), pay.calls.Load())
+	po := payoutOf(t, k, j)
 	require.Equal(t, payout.Submitted, po.Status)
 	require.NotEmpty(t, po.Ref)
 	require.Equal(t, 2, po.Attempts)
@@ -208,47 +227,15 @@ func TestPayoutTimerTakenTwiceMakesOneAttempt(t *testing.T) {
 	k.CheckInvariants()
 }
 
-// scriptedTransfers runs onCall before each transfer call (numbered from 1); an error it returns
-// is the call's answer.
-type scriptedTransfers struct {
-	*memory.Payments
-	calls  atomic.Int32
-	onCall func(n int32) error
-}
-
-func (p *scriptedTransfers) Transfer(ctx context.Context, key string, amount money.Money, destination string) (string, error) {
-	if err := p.onCall(p.calls.Add(1)); err != nil {
-		return "", err
-	}
-	return p.Payments.Transfer(ctx, key, amount, destination)
-}
-
 // An attempt that outlived its lease and then fails does not overwrite the attempt that took over:
 // the later attempt's success is what is recorded.
 func TestPayoutAttemptThatLostItsLeaseDoesNotRecordItsFailure(t *testing.T) {
 	t.Parallel()
-	k := testkit.New(t)
-	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
-	j := k.Hire(poster, agent, 40_00)
-	k.Deliver(agent, j.ID)
-	testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, false)).Must(t)
-	k.Payments.FailNext(memory.OpTransfer, 1, nil)
-	k.Advance(24 * time.Hour) // released; the first transfer attempt fails and is retried later
-	dueTimer := func() ports.Timer {
-		var due []ports.Timer
-		require.NoError(t, k.Store.WithinTx(k.Ctx, func(ctx context.Context, tx ports.Tx) (err error) {
-			due, err = tx.Timers().Due(ctx, k.Clock.Now(), 10)
-			return err
-		}))
-		require.Len(t, due, 1)
-		return due[0]
-	}
-	k.Clock.Advance(payout.Backoff(1))
-	first := dueTimer()
-
+	k, _, j := approvedJob(t)
+	first := retryDue(t, k)
 	inFirst, release, firstDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	pay := &scriptedTransfers{Payments: k.Payments}
-	pay.onCall = func(n int32) error {
+	pay.before = func(n int32) error {
 		if n == 1 { // the first attempt: stalls past its lease, then times out
 			close(inFirst)
 			<-release
@@ -257,16 +244,13 @@ func TestPayoutAttemptThatLostItsLeaseDoesNotRecordItsFailure(t *testing.T) {
 		close(release) // the second attempt: the first one records its failure meanwhile
 		return <-firstDone
 	}
-	svc, err := market.New(market.Config{
-		Store: k.Store, Payments: pay, Mailer: k.Mail, Blobs: k.Blobs, Clock: k.Clock, IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
-	})
-	require.NoError(t, err)
+	svc := runner(t, k, pay)
 	go func() { firstDone <- svc.HandleTimer(k.Ctx, first) }()
 	<-inFirst
 	k.Clock.Advance(payout.SubmitLease)
-	require.NoError(t, svc.HandleTimer(k.Ctx, dueTimer()))
+	require.NoError(t, svc.HandleTimer(k.Ctx, dueTimer(t, k)))
 
-	po := testkit.Got(k.Service.Payouts(k.Ctx, market.System, j.ID)).Must(t)[0]
+	po := payoutOf(t, k, j)
 	require.Equal(t, payout.Submitted, po.Status)
 	require.NotEmpty(t, po.Ref)
 	require.Empty(t, po.LastError)
