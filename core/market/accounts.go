@@ -94,27 +94,9 @@ func (s *Service) registeredAgain(ctx context.Context, tx ports.Tx, a *account.A
 	return s.queueEmail(ctx, tx, "registered:"+a.ID+":"+strconv.FormatInt(s.now().UnixNano(), 36), emailRegistered, a, emailData{Link: s.cfg.BaseURL})
 }
 
-// ResendVerification emails the caller a fresh verification token, replacing the previous one.
-// It refuses a verified account (CONFLICT) and, with RATE_LIMITED, more than one email per
-// account.VerificationInterval or account.MaxVerificationsPerDay per day.
-func (s *Service) ResendVerification(ctx context.Context, c Caller) error {
-	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		a, err := s.caller(ctx, tx, c)
-		if err != nil {
-			return err
-		}
-		if a.EmailVerified {
-			return errs.New(errs.CodeConflict, "the email is already verified")
-		}
-		if !a.VerificationAllowed(s.now()) {
-			return errs.New(errs.CodeRateLimited, "at most one verification email per %s and %d per day; try again later", account.VerificationInterval, account.MaxVerificationsPerDay)
-		}
-		return s.reissueVerification(ctx, tx, a, false)
-	})
-}
-
 // RequestVerification emails a fresh verification token to the address when it belongs to an
-// unverified account, within the rate limit of ResendVerification. It is the public resend path,
+// unverified account, replacing the previous token, at most one email per
+// account.VerificationInterval and account.MaxVerificationsPerDay per day. It is the resend path,
 // for a human who lost the email and has no credentials: it answers the same (nil) whether or not
 // the address is registered, verified or rate limited, so it cannot be used to learn which
 // addresses have accounts. Only a malformed address is refused (INVALID_INPUT).
