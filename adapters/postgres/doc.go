@@ -16,7 +16,8 @@
 // Ledger.Balances, which are consistent snapshots (a job read through List and then updated is
 // still protected by the version check of Jobs.Update), Applications.AppliedTo (what matters is
 // mostly a row's absence, which no lock holds; the uniqueness constraint refuses a second
-// application), and reviews and the append-only logs, whose rows never change. Ledger.Post locks only the balances it debits before it checks them.
+// application), and reviews and the append-only logs, whose rows never change. Ledger.Post locks
+// only the balances it debits before it checks them.
 // A balance is spread over up to 16 rows: a transaction credits one row of its own choosing, so
 // posts that credit one hot account (the platform's fees) rarely wait for each other, and a debit
 // locks all the rows of its balance. Timers.Due locks the timers it returns and skips those another
@@ -49,6 +50,6 @@
 // statement that returns something or with the COMMIT: a use case that reads what it locks and
 // then writes costs about one round trip per read, plus one for the commit. Statements run
 // their generic plan (plan_cache_mode, set for the transaction), except Jobs.List, whose best
-// plan depends on its filters' values. The River jobs of the
-// timers a transaction schedules are inserted in one statement just before its commit.
+// plan depends on its filters' values. The River jobs of the timers a transaction schedules are
+// inserted in one statement just before its commit.
 package postgres

@@ -161,8 +161,7 @@ func (r *appsRepo) Update(ctx context.Context, a *job.Application) error {
 		taken   bool
 		updated int
 	)
-	t.wrote = true // a write that answers with rows
-	if err := t.queryRow(ctx, "Applications.Update", `WITH taken AS (
+	if err := t.writeRow(ctx, "Applications.Update", `WITH taken AS (
 			SELECT EXISTS (SELECT 1 FROM applications
 				WHERE job_id = $2 AND id <> $1 AND (agent_id = $3 OR ($8 = 'accepted' AND status = 'accepted'))) AS taken
 		), updated AS (

@@ -224,7 +224,7 @@ type tx struct {
 	pending *pgx.Batch               // statements not sent yet
 	ops     []string                 // the operation of each pending statement, for errors
 	timers  []river.InsertManyParams // River jobs of the timers scheduled, inserted before the commit
-	wrote   bool                     // a statement that changes data was sent or queued (exec, queue)
+	wrote   bool                     // a statement that changes data was sent or queued (exec, writeRow, queue)
 	shard   int16                    // 1 + the balance row the transaction credits, once chosen (creditShard)
 	aborted *dbError                 // the failure that aborted the transaction, if one did
 	// appended counts the entries the transaction appended to each log, which number them (seq.go).
@@ -359,6 +359,12 @@ func (t *tx) query(ctx context.Context, op, sql string, args []any, scan func(pg
 // ports.ErrNotFound.
 func (t *tx) queryRow(ctx context.Context, op, sql string, args []any, dest ...any) error {
 	return t.row(ctx, op, sql, args...).Scan(dest...)
+}
+
+// writeRow is queryRow for a statement that changes data (and so must commit durably).
+func (t *tx) writeRow(ctx context.Context, op, sql string, args []any, dest ...any) error {
+	t.wrote = true
+	return t.queryRow(ctx, op, sql, args, dest...)
 }
 
 // row returns the row a statement returns, run when it is scanned: no row is an error matching
