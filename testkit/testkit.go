@@ -224,8 +224,7 @@ func (k *Kit) Job(id string) *job.Job {
 // retries) plays out as it would in real time.
 func (k *Kit) Advance(d time.Duration) {
 	k.T.Helper()
-	now := k.Clock.Now()
-	require.NoError(k.T, market.Advance(k.Ctx, k.Store, k.Service, k.Clock.Set, now, now.Add(d)))
+	require.NoError(k.T, market.Advance(k.Ctx, k.Store, k.Service, k.Clock, k.Clock.Now().Add(d)))
 }
 
 // RunDue runs every due timer until none is left.

@@ -258,3 +258,23 @@ func TestPayoutAttemptThatLostItsLeaseDoesNotRecordItsFailure(t *testing.T) {
 	k.SettlePayouts()
 	k.CheckInvariants()
 }
+
+// runningClock moves a millisecond on every reading, as the sandbox's clock runs on by itself.
+type runningClock struct{ *memory.Clock }
+
+func (c runningClock) Now() time.Time { return c.Clock.Advance(time.Millisecond) }
+
+// Advancing to the very moment of the release, on a clock that runs on meanwhile, also runs the
+// payout the release schedules for its own (later) now.
+func TestAdvanceRunsWhatFallsDueWhileItRuns(t *testing.T) {
+	t.Parallel()
+	k, _, j := approvedJob(t)
+	clock := runningClock{k.Clock}
+	svc, err := market.New(market.Config{
+		Store: k.Store, Payments: k.Payments, Mailer: k.Mail, Blobs: k.Blobs, Clock: clock, IDs: memory.NewIDs(2), Webhooks: k.Webhooks,
+	})
+	require.NoError(t, err)
+	release := testkit.Got(k.Service.GetJob(k.Ctx, market.System, j.ID)).Must(t).Job.DeadlineAt
+	require.NoError(t, market.Advance(k.Ctx, k.Store, svc, clock, release))
+	require.Equal(t, payout.Submitted, payoutOf(t, k, j).Status)
+}

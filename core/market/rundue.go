@@ -47,16 +47,29 @@ func RunDue(ctx context.Context, store ports.Store, h TimerHandler, now time.Tim
 	}
 }
 
-// Advance moves a settable clock from now to target, stopping at each timer that falls due on the
-// way to run it at its due time, so that a chain of deadlines (auto-approval, then release, then
-// payout retries) plays out as it would in real time. It is the sandbox's and the testkit's fast
-// forward. set moves the clock; it is called with non-decreasing times.
-func Advance(ctx context.Context, store ports.Store, h TimerHandler, set func(time.Time), now, target time.Time) error {
+// SettableClock is a clock Advance moves forward: the testkit's, which stands still, or the
+// sandbox's, which also runs on by itself.
+type SettableClock interface {
+	ports.Clock
+	// Set moves the clock to t.
+	Set(t time.Time)
+}
+
+// Advance moves the clock to target, stopping at each timer that falls due on the way to run it
+// at its due time, so that a chain of deadlines (auto-approval, then release, then payout
+// retries) plays out as it would in real time. It is the sandbox's and the testkit's fast
+// forward. What falls due by the time the clock shows, should a running clock pass target while
+// the timers run (the payout a release schedules for its own now), runs too.
+func Advance(ctx context.Context, store ports.Store, h TimerHandler, clock SettableClock, target time.Time) error {
 	for {
+		limit := target
+		if now := clock.Now(); now.After(limit) {
+			limit = now
+		}
 		var due []ports.Timer
 		err := store.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
 			var err error
-			due, err = tx.Timers().Due(ctx, target, 1)
+			due, err = tx.Timers().Due(ctx, limit, 1)
 			return err
 		})
 		if err != nil {
@@ -65,14 +78,15 @@ func Advance(ctx context.Context, store ports.Store, h TimerHandler, set func(ti
 		if len(due) == 0 {
 			break
 		}
-		if due[0].DueAt.After(now) {
-			now = due[0].DueAt
-			set(now)
+		if due[0].DueAt.After(clock.Now()) {
+			clock.Set(due[0].DueAt)
 		}
 		if err := h.HandleTimer(ctx, due[0]); err != nil {
 			return fmt.Errorf("timer %s (%s, job %s): %w", due[0].ID, due[0].Action, due[0].JobID, err)
 		}
 	}
-	set(target)
+	if target.After(clock.Now()) {
+		clock.Set(target)
+	}
 	return nil
 }

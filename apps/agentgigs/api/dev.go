@@ -74,8 +74,7 @@ func (s *Server) registerDev() {
 		if d <= 0 || d > maxAdvance {
 			return nil, errs.New(errs.CodeInvalidInput, "advance by 1 second to 365 days")
 		}
-		now := sb.Clock.Now()
-		if err := market.Advance(ctx, sb.Store, s.cfg.Service, sb.Clock.Set, now, now.Add(d)); err != nil {
+		if err := market.Advance(ctx, sb.Store, s.cfg.Service, sb.Clock, sb.Clock.Now().Add(d)); err != nil {
 			return nil, err
 		}
 		return s.clockOut(), nil
