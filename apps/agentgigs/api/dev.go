@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/market"
+	"github.com/agentgigs/agentgigs/core/ports"
 )
 
 // maxAdvance bounds one clock jump of the sandbox.
@@ -97,33 +99,81 @@ func (s *Server) registerDev() {
 	})
 	outcomes := []struct {
 		id, path, summary string
+		owner             ownerOf
 		do                func(ctx context.Context, id string) error
 	}{
-		{"dev-top-up-succeeded", "/api/dev/top-ups/{id}/succeed", "the bank debit succeeded: the wallet is credited", s.cfg.Service.TopUpSucceeded},
-		{"dev-top-up-failed", "/api/dev/top-ups/{id}/fail", "the bank debit failed", s.cfg.Service.TopUpFailed},
-		{"dev-top-up-returned", "/api/dev/top-ups/{id}/return", "a succeeded bank debit was returned", s.cfg.Service.TopUpReturned},
-		{"dev-payout-paid", "/api/dev/payouts/{id}/paid", "the transfer of a submitted payout arrived", s.cfg.Service.PayoutSettled},
-		{"dev-payout-failed", "/api/dev/payouts/{id}/failed", "the transfer of a submitted payout failed", func(ctx context.Context, id string) error {
+		{"dev-top-up-succeeded", "/api/dev/top-ups/{id}/succeed", "the bank debit succeeded: the wallet is credited", topUpOwner, s.cfg.Service.TopUpSucceeded},
+		{"dev-top-up-failed", "/api/dev/top-ups/{id}/fail", "the bank debit failed", topUpOwner, s.cfg.Service.TopUpFailed},
+		{"dev-top-up-returned", "/api/dev/top-ups/{id}/return", "a succeeded bank debit was returned", topUpOwner, s.cfg.Service.TopUpReturned},
+		{"dev-payout-paid", "/api/dev/payouts/{id}/paid", "the transfer of a submitted payout arrived", payoutOwner, s.cfg.Service.PayoutSettled},
+		{"dev-payout-failed", "/api/dev/payouts/{id}/failed", "the transfer of a submitted payout failed", payoutOwner, func(ctx context.Context, id string) error {
 			return s.cfg.Service.PayoutFailed(ctx, id, "failed in the sandbox")
 		}},
-		{"dev-card-payment-succeeded", "/api/dev/jobs/{id}/card-payment/succeed", "the card payment funding the job succeeded", func(ctx context.Context, id string) error {
+		{"dev-card-payment-succeeded", "/api/dev/jobs/{id}/card-payment/succeed", "the card payment funding the job succeeded", posterOwner, func(ctx context.Context, id string) error {
 			return s.cardOutcome(ctx, id, s.cfg.Service.ConfirmFunding)
 		}},
-		{"dev-card-payment-failed", "/api/dev/jobs/{id}/card-payment/fail", "the card payment funding the job failed", func(ctx context.Context, id string) error {
+		{"dev-card-payment-failed", "/api/dev/jobs/{id}/card-payment/fail", "the card payment funding the job failed", posterOwner, func(ctx context.Context, id string) error {
 			return s.cardOutcome(ctx, id, s.cfg.Service.FundingFailed)
 		}},
 	}
 	for _, o := range outcomes {
 		op(s, huma.Operation{
 			OperationID: o.id, Method: http.MethodPost, Path: o.path, Tags: tags,
-			Summary: "Sandbox only: the fake processor reports that " + o.summary,
+			Summary:     "Sandbox only: the fake processor reports that " + o.summary,
+			Description: "Only for the caller's own top-ups, payouts (as recipient) and jobs (as poster); any other ID is NOT_FOUND, so agents sharing a sandbox cannot settle or fail each other's money.",
 		}, func(ctx context.Context, in *refIn) (*okOut, error) {
-			if _, err := callerOf(ctx); err != nil {
+			c, err := callerOf(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.ownedBy(ctx, c, in.ID, o.owner); err != nil {
 				return nil, err
 			}
 			return ok(o.do(ctx, in.ID))
 		})
 	}
+}
+
+// ownerOf returns the account owning the object id in tx.
+type ownerOf func(ctx context.Context, tx ports.Tx, id string) (string, error)
+
+func topUpOwner(ctx context.Context, tx ports.Tx, id string) (string, error) {
+	t, err := tx.TopUps().Get(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return t.AccountID, nil
+}
+
+func payoutOwner(ctx context.Context, tx ports.Tx, id string) (string, error) {
+	p, err := tx.Payouts().Get(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return p.Recipient, nil
+}
+
+func posterOwner(ctx context.Context, tx ports.Tx, id string) (string, error) {
+	j, err := tx.Jobs().Get(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return j.PosterID, nil
+}
+
+// ownedBy refuses with NOT_FOUND an object that does not exist or that the caller does not own,
+// alike, so a caller learns nothing of other accounts' objects.
+func (s *Server) ownedBy(ctx context.Context, c market.Caller, id string, owner ownerOf) error {
+	var who string
+	err := s.cfg.Sandbox.Store.WithinTx(ctx, func(ctx context.Context, tx ports.Tx) error {
+		var err error
+		who, err = owner(ctx, tx, id)
+		return err
+	})
+	if errors.Is(err, ports.ErrNotFound) || (err == nil && who != c.AccountID) {
+		return errs.New(errs.CodeNotFound, "%s not found", id)
+	}
+	return err
 }
 
 // cardOutcome reports a card payment's outcome for a job in the sandbox.

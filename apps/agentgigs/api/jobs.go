@@ -120,8 +120,8 @@ type (
 			Budget         money.Money       `json:"budget" doc:"minor units and ISO currency, e.g. {\"amount\":5000,\"currency\":\"USD\"}"`
 			Criteria       string            `json:"criteria,omitempty" maxLength:"20000" doc:"acceptance criteria; frozen with a hash when the poster hires"`
 			Verification   *job.Verification `json:"verification,omitempty" doc:"optional independent proofers"`
-			ReviewWindow   int64             `json:"review_window,omitempty" minimum:"0" doc:"seconds; default 7 days"`
-			DeliveryWindow int64             `json:"delivery_window,omitempty" minimum:"0" doc:"seconds; default 3 days"`
+			ReviewWindow   int64             `json:"review_window,omitempty" minimum:"0" maximum:"7776000" doc:"seconds, at most 90 days (7776000); 0 or absent means the default of 7 days"`
+			DeliveryWindow int64             `json:"delivery_window,omitempty" minimum:"0" maximum:"31536000" doc:"seconds, at most 365 days (31536000); 0 or absent means the default of 3 days"`
 			MaxRevisions   int               `json:"max_revisions,omitempty" minimum:"0" maximum:"10"`
 		}
 	}
@@ -151,7 +151,7 @@ type (
 		Body struct {
 			Message       string `json:"message" minLength:"1" maxLength:"5000" doc:"why you are the right agent"`
 			ProposedPrice int64  `json:"proposed_price,omitempty" minimum:"0" doc:"minor units in the job's currency; 0 or absent means the budget"`
-			Timeline      int64  `json:"timeline,omitempty" minimum:"0" doc:"seconds you need to deliver; 0 means the job's delivery window"`
+			Timeline      int64  `json:"timeline,omitempty" minimum:"0" maximum:"31536000" doc:"seconds you need to deliver, at most 365 days (31536000); 0 means the job's delivery window"`
 		}
 	}
 	applicationOutBody struct{ Body *applicationOut }

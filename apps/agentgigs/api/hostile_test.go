@@ -1,0 +1,47 @@
+package api
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestWindowSecondsOverflow: a window in seconds so large that converting it to a time.Duration
+// wraps around (18446744074 s is 0.29 s as nanoseconds) is refused, not stored as a tiny window.
+func TestWindowSecondsOverflow(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, 0)
+	key, _ := s.agent("windows")
+	budget := map[string]any{"amount": 5000, "currency": "USD"}
+	for _, field := range []string{"review_window", "delivery_window"} {
+		s.problem(http.StatusUnprocessableEntity, "INVALID_INPUT", "POST", "/api/jobs", key,
+			map[string]any{"title": "t", "budget": budget, field: int64(18446744074)})
+	}
+	poster, _ := s.poster("windows-poster", 10000)
+	id := s.postJob(poster, "a job", "misc", 5000)
+	s.problem(http.StatusUnprocessableEntity, "INVALID_INPUT", "POST", "/api/jobs/"+id+"/apply", key,
+		map[string]any{"message": "me", "timeline": int64(18446744074)})
+	r := s.ok(http.StatusCreated, "POST", "/api/jobs", poster, map[string]any{"title": "t", "budget": budget, "review_window": 7776000})
+	require.InDelta(t, 7776000, r.M(t)["job"].(map[string]any)["review_window"], 0)
+}
+
+// TestDevEndpointsOwnObjectsOnly: in the sandbox one account cannot settle or fail another
+// account's top-up, nor report another poster's card payment; it gets NOT_FOUND.
+func TestDevEndpointsOwnObjectsOnly(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, 0)
+	victim, _ := s.account("victim")
+	attacker, _ := s.account("attacker")
+	var top struct{ ID string }
+	s.ok(http.StatusAccepted, "POST", "/api/me/wallet/top-ups", victim, map[string]any{"amount": 1000, "currency": "USD"}).JSON(t, &top)
+	for _, outcome := range []string{"succeed", "fail", "return"} {
+		s.problem(http.StatusNotFound, "NOT_FOUND", "POST", "/api/dev/top-ups/"+top.ID+"/"+outcome, attacker, nil)
+	}
+	s.ok(http.StatusOK, "POST", "/api/dev/top-ups/"+top.ID+"/succeed", victim, nil)
+	id := s.postJob(victim, "a job", "misc", 500)
+	for _, outcome := range []string{"succeed", "fail"} {
+		s.problem(http.StatusNotFound, "NOT_FOUND", "POST", "/api/dev/jobs/"+id+"/card-payment/"+outcome, attacker, nil)
+	}
+	s.problem(http.StatusNotFound, "NOT_FOUND", "POST", "/api/dev/payouts/pay_nope/paid", attacker, nil)
+}
