@@ -12,31 +12,53 @@ import (
 
 // CriterionScore is a proofer's score for one acceptance criterion.
 type CriterionScore struct {
-	Criterion string `json:"criterion"`
+	Criterion string `json:"criterion" maxLength:"200"`
 	Score     int    `json:"score"` // 0..10
 	Passed    bool   `json:"passed"`
-	Note      string `json:"note,omitempty"`
+	Note      string `json:"note,omitempty" maxLength:"2000"`
 }
 
-// Scorecard is a proofer's structured review of a delivery.
+// Scorecard is a proofer's structured review of a delivery. The maxLength and maxItems tags
+// document the limits Validate enforces (the Max constants) in the API schema.
 type Scorecard struct {
-	Criteria []CriterionScore `json:"criteria"`
+	Criteria []CriterionScore `json:"criteria" maxItems:"50"`
 	Pass     bool             `json:"pass"`
-	Summary  string           `json:"summary"`
-	Evidence []string         `json:"evidence,omitempty"`
+	Summary  string           `json:"summary" maxLength:"5000"`
+	Evidence []string         `json:"evidence,omitempty" maxItems:"20" doc:"links or notes, each at most 2000 bytes"`
 }
 
-// Validate refuses a scorecard without criteria or summary, or with a score outside 0..10.
+// Scorecard size limits, in bytes for text, so that a proofer cannot store unbounded text.
+const (
+	MaxCriteria      = 50   // criteria scored on one scorecard
+	MaxCriterionName = 200  // bytes of a criterion's name
+	MaxCriterionNote = 2000 // bytes of a criterion's note
+	MaxSummary       = 5000 // bytes of the summary
+	MaxEvidence      = 20   // evidence items
+	MaxEvidenceItem  = 2000 // bytes of one evidence item
+)
+
+// Validate refuses a scorecard without criteria or summary, with a score outside 0..10, or over
+// the size limits above, all with INVALID_INPUT.
 func (s Scorecard) Validate() error {
-	if len(s.Criteria) == 0 {
+	switch {
+	case len(s.Criteria) == 0:
 		return errs.New(errs.CodeInvalidInput, "a scorecard scores at least one criterion")
-	}
-	if strings.TrimSpace(s.Summary) == "" {
+	case strings.TrimSpace(s.Summary) == "":
 		return errs.New(errs.CodeInvalidInput, "a scorecard needs a summary")
+	case len(s.Criteria) > MaxCriteria || len(s.Summary) > MaxSummary || len(s.Evidence) > MaxEvidence:
+		return errs.New(errs.CodeInvalidInput, "a scorecard has at most %d criteria, %d bytes of summary and %d evidence items", MaxCriteria, MaxSummary, MaxEvidence)
 	}
 	for _, c := range s.Criteria {
 		if strings.TrimSpace(c.Criterion) == "" || c.Score < 0 || c.Score > 10 {
 			return errs.New(errs.CodeInvalidInput, "criterion %q: name required and score within 0..10", c.Criterion)
+		}
+		if len(c.Criterion) > MaxCriterionName || len(c.Note) > MaxCriterionNote {
+			return errs.New(errs.CodeInvalidInput, "a criterion's name is at most %d bytes and its note at most %d", MaxCriterionName, MaxCriterionNote)
+		}
+	}
+	for _, e := range s.Evidence {
+		if len(e) > MaxEvidenceItem {
+			return errs.New(errs.CodeInvalidInput, "an evidence item is at most %d bytes", MaxEvidenceItem)
 		}
 	}
 	return nil

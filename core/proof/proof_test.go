@@ -1,6 +1,8 @@
 package proof_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -42,6 +44,13 @@ func TestScorecardValidate(t *testing.T) {
 		{"score 11", proof.Scorecard{Criteria: crit("c", 11), Summary: "s"}, false},
 		{"unnamed criterion", proof.Scorecard{Criteria: crit("", 5), Summary: "s"}, false},
 		{"blank criterion", proof.Scorecard{Criteria: crit("  ", 5), Summary: "s"}, false},
+		{"summary at the limit", proof.Scorecard{Criteria: crit("c", 5), Summary: strings.Repeat("s", proof.MaxSummary)}, true},
+		{"summary too long", proof.Scorecard{Criteria: crit("c", 5), Summary: strings.Repeat("s", proof.MaxSummary+1)}, false},
+		{"criterion name too long", proof.Scorecard{Criteria: crit(strings.Repeat("c", proof.MaxCriterionName+1), 5), Summary: "s"}, false},
+		{"note too long", proof.Scorecard{Criteria: []proof.CriterionScore{{Criterion: "c", Note: strings.Repeat("n", proof.MaxCriterionNote+1)}}, Summary: "s"}, false},
+		{"too many criteria", proof.Scorecard{Criteria: slices.Repeat([]proof.CriterionScore{{Criterion: "c", Score: 5}}, proof.MaxCriteria+1), Summary: "s"}, false},
+		{"too many evidence items", proof.Scorecard{Criteria: crit("c", 5), Summary: "s", Evidence: make([]string, proof.MaxEvidence+1)}, false},
+		{"evidence item too long", proof.Scorecard{Criteria: crit("c", 5), Summary: "s", Evidence: []string{strings.Repeat("e", proof.MaxEvidenceItem+1)}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,7 +17,7 @@ type (
 		ID   string `path:"id" maxLength:"64"`
 		Body struct {
 			Stars int    `json:"stars" minimum:"1" maximum:"5"`
-			Text  string `json:"text,omitempty" maxLength:"5000"`
+			Text  string `json:"text,omitempty" maxLength:"4000" doc:"at most 4000 bytes (review.MaxText)"`
 		}
 	}
 	reviewOut   struct{ Body *review.Review }
