@@ -5,6 +5,7 @@
 package ledger
 
 import (
+	"fmt"
 	"math/big"
 	"sort"
 	"strings"
@@ -123,20 +124,33 @@ func (b Balances) apply(t Transfer, save func(Key)) error {
 	from, to := Key{t.From, t.Amount.Currency}, Key{t.To, t.Amount.Currency}
 	f, err := money.Money{Amount: b[from], Currency: t.Amount.Currency}.Sub(t.Amount)
 	if err != nil {
-		return err
+		return overflow(t.From, err)
 	}
 	if f.IsNegative() && !t.From.MayGoNegative() {
-		return errs.New(errs.CodeInsufficientFunds, "%s holds %s, %s needed", t.From,
-			money.Money{Amount: b[from], Currency: t.Amount.Currency}, t.Amount)
+		if t.From.Kind() == KindWallet { // the wallet's owner is the one moving its money
+			return errs.New(errs.CodeInsufficientFunds, "%s holds %s, %s needed", t.From,
+				money.Money{Amount: b[from], Currency: t.Amount.Currency}, t.Amount)
+		}
+		return errs.New(errs.CodeInsufficientFunds, "%s cannot pay %s", t.From, t.Amount)
 	}
 	c, err := money.Money{Amount: b[to], Currency: t.Amount.Currency}.Add(t.Amount)
 	if err != nil {
-		return err
+		return overflow(t.To, err)
 	}
 	save(from)
 	save(to)
 	b[from], b[to] = f.Amount, c.Amount
 	return nil
+}
+
+// overflow is the error of a balance of a that would leave int64. On the platform's own accounts
+// (fees, the processor) that is an internal failure, not the caller's doing: it is returned as a
+// plain error, which the API logs and answers as INTERNAL, never showing the balance.
+func overflow(a Account, err error) error {
+	if k := a.Kind(); k == KindPlatform || k == KindExternal {
+		return fmt.Errorf("ledger: the balance of %s would leave the int64 range", a)
+	}
+	return err
 }
 
 // Violation is one broken invariant found by Check.

@@ -164,6 +164,31 @@ func TestApplyOnlyExternalMayGoNegative(t *testing.T) {
 	}
 }
 
+// TestApplyErrorsHideInternalBalances: a refusal names no balance of the platform's accounts or
+// of another account (an escrow, a payable), only of the wallet whose owner moves its money.
+func TestApplyErrorsHideInternalBalances(t *testing.T) {
+	t.Parallel()
+	const secret = 987654321
+	b := ledger.Balances{
+		key(ledger.PlatformFees):    secret,
+		key(ledger.ExternalStripe):  math.MinInt64 + secret,
+		key(ledger.Escrow("j")):     secret,
+		key(ledger.Wallet("owner")): 5,
+	}
+	for _, t1 := range []ledger.Transfer{
+		tr(ledger.PlatformFees, ledger.Escrow("k"), usd(2*secret)),
+		tr(ledger.Escrow("j"), ledger.Wallet("a"), usd(2*secret)),
+		tr(ledger.ExternalStripe, ledger.Wallet("a"), usd(2*secret)),
+	} {
+		err := b.Apply(t1)
+		require.Error(t, err)
+		require.NotContains(t, err.Error(), "9876543", "the error shows an internal balance")
+	}
+	err := b.Apply(tr(ledger.Wallet("owner"), ledger.Escrow("j"), usd(6)))
+	require.ErrorIs(t, err, errs.ErrInsufficientFunds)
+	require.Contains(t, err.Error(), "0.05 USD", "the owner sees its own wallet balance")
+}
+
 func TestApplyRefusals(t *testing.T) {
 	t.Parallel()
 
@@ -180,7 +205,8 @@ func TestApplyRefusals(t *testing.T) {
 		{"no currency", tr(w, e, money.Money{Amount: 5}), errs.CodeInvalidInput},
 		{"insufficient", tr(w, e, usd(101)), errs.CodeInsufficientFunds},
 		{"credit overflows", tr(w, ledger.Payable("full"), usd(2)), errs.CodeAmountOverflow},
-		{"external debit overflows", tr(ledger.ExternalStripe, e, usd(math.MaxInt64)), errs.CodeAmountOverflow},
+		{"external debit overflows: internal, no code", tr(ledger.ExternalStripe, e, usd(math.MaxInt64)), ""},
+		{"platform credit overflows: internal, no code", tr(w, ledger.PlatformFees, usd(2)), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,6 +215,7 @@ func TestApplyRefusals(t *testing.T) {
 				key(w):                      100,
 				key(ledger.Payable("full")): math.MaxInt64 - 1,
 				key(ledger.ExternalStripe):  -10,
+				key(ledger.PlatformFees):    math.MaxInt64 - 1,
 			}
 			before := maps.Clone(b)
 			err := b.Apply(tt.t)

@@ -70,14 +70,15 @@ func (m Money) same(o Money) error {
 	return nil
 }
 
-// Add returns m+o, refusing different currencies and int64 overflow.
+// Add returns m+o, refusing different currencies and int64 overflow. Errors never carry the
+// operands, which may be internal balances.
 func (m Money) Add(o Money) (Money, error) {
 	if err := m.same(o); err != nil {
 		return Money{}, err
 	}
 	s := m.Amount + o.Amount
 	if (s > m.Amount) != (o.Amount > 0) {
-		return Money{}, errs.New(errs.CodeAmountOverflow, "%d + %d overflows", m.Amount, o.Amount)
+		return Money{}, errs.New(errs.CodeAmountOverflow, "the sum is out of range")
 	}
 	return Money{Amount: s, Currency: m.Currency}, nil
 }
@@ -89,7 +90,7 @@ func (m Money) Sub(o Money) (Money, error) {
 	}
 	d := m.Amount - o.Amount
 	if (o.Amount > 0 && d > m.Amount) || (o.Amount < 0 && d < m.Amount) {
-		return Money{}, errs.New(errs.CodeAmountOverflow, "%d - %d overflows", m.Amount, o.Amount)
+		return Money{}, errs.New(errs.CodeAmountOverflow, "the difference is out of range")
 	}
 	return Money{Amount: d, Currency: m.Currency}, nil
 }
@@ -101,7 +102,7 @@ func (m Money) Mul(n int64) (Money, error) {
 	}
 	p := m.Amount * n
 	if p/n != m.Amount || (m.Amount == -1 && n == math.MinInt64) || (n == -1 && m.Amount == math.MinInt64) {
-		return Money{}, errs.New(errs.CodeAmountOverflow, "%d × %d overflows", m.Amount, n)
+		return Money{}, errs.New(errs.CodeAmountOverflow, "the product is out of range")
 	}
 	return Money{Amount: p, Currency: m.Currency}, nil
 }
