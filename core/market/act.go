@@ -203,6 +203,17 @@ func (s *Service) place(ctx context.Context, tx ports.Tx, c Caller, acct *accoun
 	if !x.visible() {
 		return nil, errs.New(errs.CodeNotFound, "job %s not found", j.ID)
 	}
+	if x.role == job.RoleMember && j.State == job.InVerification {
+		// only an eligible proofer may see a job in verification, to claim a task
+		score, err := s.trustIn(ctx, tx, acct.ID)
+		if err != nil {
+			return nil, err
+		}
+		cand := proof.Candidate{AccountID: acct.ID, EmailVerified: acct.EmailVerified, PayoutsEnabled: acct.PayoutsEnabled, Trust: score.Value}
+		if proof.Eligible(cand, j) != nil {
+			return nil, errs.New(errs.CodeNotFound, "job %s not found", j.ID)
+		}
+	}
 	return x, nil
 }
 
@@ -286,7 +297,8 @@ func (x *exec) mayApply() bool {
 }
 
 // visible reports whether the caller may see the job at all: parties, admins and the system see
-// it; others see open jobs, and jobs in verification (to claim a task).
+// it; others see open jobs, and jobs in verification (to claim a task; place also checks that
+// they are eligible proofers).
 func (x *exec) visible() bool {
 	return x.role != job.RoleMember || x.j.State == job.Open || x.j.State == job.InVerification
 }

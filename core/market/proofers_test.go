@@ -117,3 +117,31 @@ func requireNoLeaseTimers(t *testing.T, k *testkit.Kit) {
 		return err
 	}))
 }
+
+// TestJobInVerificationHiddenFromOthers: a job in verification is NOT_FOUND for an account that
+// may not prove it, and an eligible proofer sees it without the deliverable until it claims a
+// task.
+func TestJobInVerificationHiddenFromOthers(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster, agent, proofer := k.Poster("Pat", 100_00), k.Agent("Ada"), k.Agent("Pia")
+	stranger := k.Account("Sam") // no payout onboarding: not an eligible proofer
+	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
+		Title: "Translate", Budget: money.Money{Amount: 60_00, Currency: "USD"}, Criteria: "faithful",
+		Verification: &job.Verification{Proofers: 1, PassThreshold: 1, FeePerProofer: money.Money{Amount: 2_00, Currency: "USD"}},
+	})).Must(t).Job
+	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
+	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
+	k.Deliver(agent, j.ID)
+	require.Equal(t, job.InVerification, k.Job(j.ID).State)
+
+	_, err := k.Service.GetJob(k.Ctx, stranger, j.ID)
+	require.ErrorIs(t, err, errs.ErrNotFound)
+	v := testkit.Got(k.Service.GetJob(k.Ctx, proofer, j.ID)).Must(t)
+	require.Nil(t, v.Job.Delivery, "the deliverable stays hidden until a task is claimed")
+	require.NotNil(t, k.Job(j.ID).Delivery, "hidden from the view only")
+	testkit.Got(k.Service.ClaimTask(k.Ctx, proofer, k.FirstTask(proofer).ID)).Must(t)
+	v = testkit.Got(k.Service.GetJob(k.Ctx, proofer, j.ID)).Must(t)
+	require.NotNil(t, v.Job.Delivery, "the proofer sees the deliverable once it claimed")
+	require.NotNil(t, testkit.Got(k.Service.GetJob(k.Ctx, poster, j.ID)).Must(t).Job.Delivery)
+}

@@ -57,6 +57,12 @@ func (s *Service) view(ctx context.Context, tx ports.Tx, c Caller, jobID string)
 // viewOf builds the JobView of a placed caller.
 func viewOf(x *exec) (*JobView, error) {
 	j := x.j
+	if x.role == job.RoleMember && j.Delivery != nil {
+		// a proofer sees the deliverable once it claimed a task (and is then RoleProofer)
+		hidden := *j
+		hidden.Delivery = nil
+		j = &hidden
+	}
 	v := &JobView{Job: j, Role: x.role, NextActions: []NextAction{}}
 	if !j.DeadlineAt.IsZero() {
 		info, _ := job.Info(j.State)
