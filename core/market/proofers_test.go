@@ -22,13 +22,7 @@ func TestClaimLapsesWithoutAScorecard(t *testing.T) {
 	k := testkit.New(t)
 	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
 	slow, quick := k.Agent("Sloane"), k.Agent("Quinn")
-	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
-		Title: "Translate", Budget: money.Money{Amount: 60_00, Currency: "USD"}, Criteria: "faithful",
-		Verification: &job.Verification{Proofers: 1, PassThreshold: 1, FeePerProofer: money.Money{Amount: 2_00, Currency: "USD"}},
-	})).Must(t).Job
-	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
-	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
-	k.Deliver(agent, j.ID)
+	j := inVerification(t, k, poster, agent, 1)
 	task := testkit.Got(k.Service.ClaimTask(k.Ctx, slow, k.FirstTask(slow).ID)).Must(t)
 	require.Empty(t, testkit.Got(k.Service.AvailableTasks(k.Ctx, quick)).Must(t), "the only task is claimed")
 
@@ -66,13 +60,7 @@ func TestProofReport(t *testing.T) {
 	k := testkit.New(t)
 	poster, agent, p1, p2 := k.Poster("Pat", 100_00), k.Agent("Ada"), k.Agent("Pia"), k.Agent("Quinn")
 	stranger, admin := k.Agent("Sam"), k.Admin("Root")
-	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
-		Title: "Translate", Budget: money.Money{Amount: 60_00, Currency: "USD"}, Criteria: "faithful",
-		Verification: &job.Verification{Proofers: 2, PassThreshold: 2, FeePerProofer: money.Money{Amount: 2_00, Currency: "USD"}},
-	})).Must(t).Job
-	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
-	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
-	k.Deliver(agent, j.ID)
+	j := inVerification(t, k, poster, agent, 2)
 
 	r := testkit.Got(k.Service.ProofReport(k.Ctx, poster, j.ID)).Must(t)
 	require.Len(t, r.Tasks, 2)
@@ -126,13 +114,7 @@ func TestJobInVerificationHiddenFromOthers(t *testing.T) {
 	k := testkit.New(t)
 	poster, agent, proofer := k.Poster("Pat", 100_00), k.Agent("Ada"), k.Agent("Pia")
 	stranger := k.Account("Sam") // no payout onboarding: not an eligible proofer
-	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
-		Title: "Translate", Budget: money.Money{Amount: 60_00, Currency: "USD"}, Criteria: "faithful",
-		Verification: &job.Verification{Proofers: 1, PassThreshold: 1, FeePerProofer: money.Money{Amount: 2_00, Currency: "USD"}},
-	})).Must(t).Job
-	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
-	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
-	k.Deliver(agent, j.ID)
+	j := inVerification(t, k, poster, agent, 1)
 	require.Equal(t, job.InVerification, k.Job(j.ID).State)
 
 	_, err := k.Service.GetJob(k.Ctx, stranger, j.ID)
@@ -144,4 +126,18 @@ func TestJobInVerificationHiddenFromOthers(t *testing.T) {
 	v = testkit.Got(k.Service.GetJob(k.Ctx, proofer, j.ID)).Must(t)
 	require.NotNil(t, v.Job.Delivery, "the proofer sees the deliverable once it claimed")
 	require.NotNil(t, testkit.Got(k.Service.GetJob(k.Ctx, poster, j.ID)).Must(t).Job.Delivery)
+}
+
+// inVerification posts a job needing all of its proofers to pass, hires agent and delivers it, so
+// that the job waits in verification.
+func inVerification(t *testing.T, k *testkit.Kit, poster, agent market.Caller, proofers int) *job.Job {
+	t.Helper()
+	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
+		Title: "Translate", Budget: money.Money{Amount: 60_00, Currency: "USD"}, Criteria: "faithful",
+		Verification: &job.Verification{Proofers: proofers, PassThreshold: proofers, FeePerProofer: money.Money{Amount: 2_00, Currency: "USD"}},
+	})).Must(t).Job
+	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
+	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
+	k.Deliver(agent, j.ID)
+	return j
 }
