@@ -45,16 +45,25 @@ func New(amount int64, cur Currency) (Money, error) {
 // Zero returns zero minor units of cur.
 func Zero(cur Currency) Money { return Money{Currency: cur} }
 
-// String formats m as "12.34 USD" (two decimals; for display only).
+// String formats m with its currency's decimals (Exponent): "12.34 USD", "10 JPY", "1.500 KWD".
+// It is for display only.
 func (m Money) String() string {
 	u := uint64(m.Amount)
 	var b []byte
 	if m.Amount < 0 {
 		b, u = append(b, '-'), -u // two's complement: exact for MinInt64 too
 	}
-	b = strconv.AppendUint(b, u/100, 10)
-	b = append(b, '.', byte('0'+u%100/10), byte('0'+u%10), ' ')
-	return string(append(b, m.Currency...))
+	e := m.Currency.Exponent()
+	unit := uint64(1)
+	for range e {
+		unit *= 10
+	}
+	b = strconv.AppendUint(b, u/unit, 10)
+	if e > 0 {
+		frac := strconv.AppendUint(nil, unit+u%unit, 10) // a leading 1, then exactly e digits
+		b = append(append(b, '.'), frac[1:]...)
+	}
+	return string(append(append(b, ' '), m.Currency...))
 }
 
 // IsZero reports whether the amount is zero.

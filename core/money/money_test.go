@@ -299,6 +299,13 @@ func TestString(t *testing.T) {
 		{usd(maxI), "92233720368547758.07 USD"},
 		{usd(minI), "-92233720368547758.08 USD"},
 		{usd(minI + 1), "-92233720368547758.07 USD"},
+		{money.Money{Amount: 10, Currency: "JPY"}, "10 JPY"},
+		{money.Money{Amount: -10, Currency: "JPY"}, "-10 JPY"},
+		{money.Money{Amount: 1500, Currency: "KWD"}, "1.500 KWD"},
+		{money.Money{Amount: 5, Currency: "KWD"}, "0.005 KWD"},
+		{money.Money{Amount: 12345, Currency: "CLF"}, "1.2345 CLF"},
+		{money.Money{Amount: minI, Currency: "JPY"}, "-9223372036854775808 JPY"},
+		{money.Money{Amount: minI, Currency: "CLF"}, "-922337203685477.5808 CLF"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
