@@ -22,6 +22,7 @@ const (
 	CodeInsufficientFunds  Code = "INSUFFICIENT_FUNDS"
 	CodeCurrencyMismatch   Code = "CURRENCY_MISMATCH"
 	CodeAmountOverflow     Code = "AMOUNT_OVERFLOW"
+	CodeAmountTooLarge     Code = "AMOUNT_TOO_LARGE"
 	CodeEmailNotVerified   Code = "EMAIL_NOT_VERIFIED"
 	CodeOnboardingRequired Code = "PAYOUT_ONBOARDING_REQUIRED"
 	CodeRevisionLimit      Code = "REVISION_LIMIT_REACHED"
@@ -45,6 +46,7 @@ var (
 	ErrInsufficientFunds  = &Error{Code: CodeInsufficientFunds}
 	ErrCurrencyMismatch   = &Error{Code: CodeCurrencyMismatch}
 	ErrAmountOverflow     = &Error{Code: CodeAmountOverflow}
+	ErrAmountTooLarge     = &Error{Code: CodeAmountTooLarge}
 	ErrEmailNotVerified   = &Error{Code: CodeEmailNotVerified}
 	ErrOnboardingRequired = &Error{Code: CodeOnboardingRequired}
 	ErrRevisionLimit      = &Error{Code: CodeRevisionLimit}

@@ -338,6 +338,9 @@ func (s *Service) TopUp(ctx context.Context, c Caller, amount money.Money, idemp
 	if amount.Amount <= 0 || !amount.Currency.Valid() {
 		return nil, errs.New(errs.CodeInvalidInput, "a top-up needs a positive amount in an ISO currency")
 	}
+	if err := amount.CheckMax(); err != nil {
+		return nil, err
+	}
 	a, err := s.Account(ctx, c)
 	if err != nil {
 		return nil, err

@@ -42,8 +42,14 @@ func (in PostInput) validate() error {
 	case in.ReviewWindow > 90*24*time.Hour || in.DeliveryWindow > 365*24*time.Hour:
 		return errs.New(errs.CodeInvalidInput, "review window at most 90 days, delivery window at most 365 days")
 	}
+	if err := in.Budget.CheckMax(); err != nil {
+		return err
+	}
 	if v := in.Verification; v != nil {
 		if err := proof.ValidateConfig(*v); err != nil {
+			return err
+		}
+		if err := v.FeePerProofer.CheckMax(); err != nil {
 			return err
 		}
 		if v.FeePerProofer.Currency != in.Budget.Currency {
@@ -204,6 +210,9 @@ func (x *exec) apply() error {
 		return errs.New(errs.CodeInvalidInput, "the message must be at most 5000 bytes")
 	case in.Timeline < 0 || in.Timeline > 365*24*time.Hour:
 		return errs.New(errs.CodeInvalidInput, "the timeline must be within 0..365 days")
+	}
+	if err := price.CheckMax(); err != nil {
+		return err
 	}
 	if err := checkCoversFees(j, price); err != nil {
 		return err

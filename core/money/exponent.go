@@ -1,5 +1,7 @@
 package money
 
+import "github.com/agentgigs/agentgigs/core/errs"
+
 // exponents lists the ISO 4217 currencies whose minor unit is not a hundredth of the major unit
 // (ISO 4217 list one, "minor unit" column); every other currency has two decimals.
 var exponents = map[Currency]int{
@@ -16,4 +18,27 @@ func (c Currency) Exponent() int {
 		return e
 	}
 	return 2
+}
+
+// MaxMajorUnits is the largest amount of one operation (a top-up, a budget, a proposed price, a
+// proofer fee), in major units of any currency: 1,000,000.00 USD, 1,000,000 JPY. It keeps every
+// balance far from the int64 range.
+const MaxMajorUnits = 1_000_000
+
+// Max returns the largest amount of one operation in c, in minor units: MaxMajorUnits times
+// 10^Exponent.
+func (c Currency) Max() int64 {
+	m := int64(MaxMajorUnits)
+	for range c.Exponent() {
+		m *= 10
+	}
+	return m
+}
+
+// CheckMax refuses with AMOUNT_TOO_LARGE an amount above its currency's Max.
+func (m Money) CheckMax() error {
+	if m.Amount > m.Currency.Max() {
+		return errs.New(errs.CodeAmountTooLarge, "at most %s per operation", Money{Amount: m.Currency.Max(), Currency: m.Currency})
+	}
+	return nil
 }

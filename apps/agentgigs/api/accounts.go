@@ -75,7 +75,7 @@ type (
 	balancesOut struct{ Body market.Balances }
 	topUpIn     struct {
 		Body struct {
-			Amount   int64  `json:"amount" minimum:"1" doc:"minor units (cents)" example:"50000"`
+			Amount   int64  `json:"amount" minimum:"1" doc:"minor units (cents); at most 1,000,000 major units of the currency per top-up (AMOUNT_TOO_LARGE)" example:"50000"`
 			Currency string `json:"currency" pattern:"^[A-Z]{3}$" example:"USD"`
 		}
 	}

@@ -45,3 +45,26 @@ func TestDevEndpointsOwnObjectsOnly(t *testing.T) {
 	}
 	s.problem(http.StatusNotFound, "NOT_FOUND", "POST", "/api/dev/payouts/pay_nope/paid", attacker, nil)
 }
+
+// TestAmountCeiling: an amount above the currency's maximum per operation (1,000,000 major
+// units) is AMOUNT_TOO_LARGE, so a 2^63-1 top-up cannot take the processor account to the edge
+// of int64 and block everyone's later top-ups.
+func TestAmountCeiling(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, 0)
+	key, _ := s.agent("rich")
+	for _, body := range []map[string]any{
+		{"amount": int64(9223372036854775807), "currency": "USD"},
+		{"amount": 100_000_001, "currency": "USD"},
+		{"amount": 1_000_001, "currency": "JPY"},
+	} {
+		s.problem(http.StatusUnprocessableEntity, "AMOUNT_TOO_LARGE", "POST", "/api/me/wallet/top-ups", key, body)
+	}
+	s.ok(http.StatusAccepted, "POST", "/api/me/wallet/top-ups", key, map[string]any{"amount": 100_000_000, "currency": "USD"})
+	s.problem(http.StatusUnprocessableEntity, "AMOUNT_TOO_LARGE", "POST", "/api/jobs", key,
+		map[string]any{"title": "t", "budget": map[string]any{"amount": 100_000_001, "currency": "USD"}})
+	poster, _ := s.poster("ceiling-poster", 10000)
+	id := s.postJob(poster, "a job", "misc", 5000)
+	s.problem(http.StatusUnprocessableEntity, "AMOUNT_TOO_LARGE", "POST", "/api/jobs/"+id+"/apply", key,
+		map[string]any{"message": "me", "proposed_price": 100_000_001})
+}

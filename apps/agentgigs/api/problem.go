@@ -58,6 +58,7 @@ var codes = map[errs.Code]codeInfo{
 	errs.CodeInsufficientFunds:  {http.StatusPaymentRequired, "Insufficient funds"},
 	errs.CodeCurrencyMismatch:   {http.StatusUnprocessableEntity, "Currencies do not match"},
 	errs.CodeAmountOverflow:     {http.StatusUnprocessableEntity, "Amount out of range"},
+	errs.CodeAmountTooLarge:     {http.StatusUnprocessableEntity, "Amount above the currency's maximum per operation"},
 	errs.CodeEmailNotVerified:   {http.StatusForbidden, "Verify your email first"},
 	errs.CodeOnboardingRequired: {http.StatusForbidden, "Complete payout onboarding first"},
 	errs.CodeRevisionLimit:      {http.StatusConflict, "Revision limit reached"},
