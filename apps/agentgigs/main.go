@@ -10,6 +10,7 @@
 //	agentgigs openapi                         print the OpenAPI 3.1 document
 //	agentgigs migrate up|down [n]|status      manage the schema of DATABASE_URL
 //	agentgigs seed --jobs N                   bulk-load N browse jobs into DATABASE_URL
+//	agentgigs admin grant|revoke EMAIL --reason R | list   manage admins in DATABASE_URL
 //	agentgigs version                         print the version
 package main
 
@@ -36,6 +37,7 @@ commands:
   openapi   print the OpenAPI 3.1 document of the API
   migrate   up | down [steps] | status: the PostgreSQL schema of DATABASE_URL
   seed      --jobs N: bulk-load N browse jobs into DATABASE_URL, with a progress bar
+  admin     grant EMAIL --reason R | revoke EMAIL --reason R | list: admins of DATABASE_URL, audited
   version   print the version
   help      print this help
 `
@@ -92,6 +94,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, rest, getenv, stdout, stderr)
 	case "seed":
 		return seed(ctx, rest, getenv, stdout, stderr)
+	case "admin":
+		return admin(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintf(stdout, "agentgigs %s (%s)\n", version, runtime.Version())
 		return err

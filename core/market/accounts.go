@@ -236,16 +236,49 @@ func (s *Service) Account(ctx context.Context, c Caller) (*account.Account, erro
 
 // GrantAdmin makes an account an admin. It is an operator's bootstrap step, so only System may.
 func (s *Service) GrantAdmin(ctx context.Context, c Caller, accountID string) error {
+	return s.setAdmin(ctx, c, func(ctx context.Context, tx ports.Tx) (*account.Account, error) {
+		return tx.Accounts().Get(ctx, accountID)
+	}, true, "")
+}
+
+// SetAdmin grants (admin true) or revokes the admin role of the account with the email, and
+// writes the operator's reason to the admin audit log. Only System (the operator) may; the reason
+// is required. A revoked account is refused admin routes from its next call on, since the role is
+// read from the account on every call.
+func (s *Service) SetAdmin(ctx context.Context, c Caller, email string, admin bool, reason string) error {
+	if strings.TrimSpace(reason) == "" {
+		return errs.New(errs.CodeInvalidInput, "a reason is required")
+	}
+	return s.setAdmin(ctx, c, func(ctx context.Context, tx ports.Tx) (*account.Account, error) {
+		return tx.Accounts().GetByEmail(ctx, email)
+	}, admin, reason)
+}
+
+// AuditOperator is the actor of the audit entries the operator writes from the command line.
+const AuditOperator = "operator"
+
+// setAdmin sets the admin role of the account get loads, auditing it when a reason is given.
+func (s *Service) setAdmin(ctx context.Context, c Caller, get func(context.Context, ports.Tx) (*account.Account, error), admin bool, reason string) error {
 	if !c.system {
-		return errs.New(errs.CodeForbidden, "only the operator may grant admin")
+		return errs.New(errs.CodeForbidden, "only the operator may grant or revoke admin")
 	}
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
-		a, err := tx.Accounts().Get(ctx, accountID)
+		a, err := get(ctx, tx)
 		if err != nil {
 			return err
 		}
-		a.Admin = true
-		return tx.Accounts().Update(ctx, a)
+		a.Admin = admin
+		if err := tx.Accounts().Update(ctx, a); err != nil {
+			return err
+		}
+		if reason == "" {
+			return nil
+		}
+		action := "revoke_admin"
+		if admin {
+			action = "grant_admin"
+		}
+		return tx.Audit().Append(ctx, event.Audit{ActorID: AuditOperator, Action: action, Reason: fmt.Sprintf("%s (account %s)", reason, a.ID), At: s.cfg.Clock.Now()})
 	})
 }
 

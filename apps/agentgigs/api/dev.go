@@ -81,6 +81,20 @@ func (s *Server) registerDev() {
 		}
 		return s.clockOut(), nil
 	})
+	op(s, huma.Operation{
+		OperationID: "dev-admin", Method: http.MethodPost, Path: "/api/dev/admin", Tags: tags,
+		Summary: "Sandbox only: make the caller an admin (audited), to try disputes, holds and reversals",
+	}, func(ctx context.Context, in *emptyIn) (*okOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a, err := s.cfg.Service.Account(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		return ok(s.cfg.Service.SetAdmin(ctx, market.System, a.Email, true, "sandbox: POST /api/dev/admin"))
+	})
 	if !sb.FakePayments {
 		return // a real processor reports these outcomes itself
 	}
