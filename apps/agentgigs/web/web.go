@@ -82,6 +82,7 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /web/jobs/{id}", h.signedIn(h.jobPage))
 	h.mux.HandleFunc("POST /web/jobs/{id}/accept", h.signedIn(h.accept))
 	h.mux.HandleFunc("POST /web/jobs/{id}/approve", h.signedIn(h.approve))
+	h.routeAdmin()
 	return h
 }
 
