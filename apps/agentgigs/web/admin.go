@@ -58,6 +58,9 @@ func (h *Handler) renderDispute(w http.ResponseWriter, r *http.Request, s *Sessi
 		return
 	}
 	rep, err := h.cfg.Service.ProofReport(ctx, c, v.Job.ID)
+	if errs.CodeOf(err) == errs.CodeNotFound { // the job the admin sees has no verification
+		rep, err = nil, nil
+	}
 	if err != nil {
 		h.fail(w, s, err)
 		return

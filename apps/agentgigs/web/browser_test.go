@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -30,7 +31,7 @@ func chrome(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancelTab := chromedp.NewContext(alloc)
 	t.Cleanup(cancelTab)
-	ctx, cancelTime := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTime := context.WithTimeout(ctx, 30*time.Second)
 	t.Cleanup(cancelTime)
 	return ctx
 }
@@ -116,3 +117,49 @@ func TestBrowserPosterThreeClicks(t *testing.T) {
 	))
 	k.CheckInvariants()
 }
+
+func TestBrowserAdminResolvesWithSplit(t *testing.T) {
+	k := testkit.New(t)
+	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
+	j := k.Hire(poster, agent, 50_00)
+	k.Deliver(agent, j.ID)
+	testkit.Got(k.Service.Dispute(k.Ctx, poster, j.ID, "The summary misses the method section.", []string{"https://example.com/notes"})).Must(t)
+	k.Admin("Ann")
+	k.Advance(time.Minute)
+	price := k.Job(j.ID).Price.Amount
+	toAgent := price / 2
+	srv := newServer(t, k)
+	ctx := chrome(t)
+	browserSignIn(t, ctx, k, srv.URL, "ann@example.test", "admin")
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/web/admin/disputes"),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/web/admin/jobs/`+j.ID+`"]`)),
+		shot("admin-disputes"),
+		chromedp.Click(chromedp.CSS(`a[href="/web/admin/jobs/`+j.ID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#dry-run-resolve")),
+		shot("admin-dispute"),
+		chromedp.SendKeys(chromedp.CSS("#to_agent"), dollars(toAgent)),
+		chromedp.SendKeys(chromedp.CSS("#to_poster"), dollars(price-toAgent)),
+		chromedp.SendKeys(chromedp.CSS("#reason"), "Half the work was done."),
+		chromedp.Click(chromedp.CSS("#dry-run-resolve")),
+		chromedp.WaitVisible(chromedp.CSS("#dry-run")),
+		shot("admin-dry-run"),
+	))
+	require.Equal(t, job.Disputed, k.Job(j.ID).State, "the dry run changed nothing")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#confirm-resolve")),
+		chromedp.WaitVisible(chromedp.CSS("#resolution")),
+		shot("admin-resolved"),
+		chromedp.Navigate(srv.URL+"/web/admin/audit"),
+		chromedp.WaitVisible(`//td[text()="Half the work was done."]`),
+		shot("admin-audit"),
+	))
+	d := k.Job(j.ID).Dispute
+	require.Equal(t, toAgent, d.ToAgent.Amount)
+	require.Equal(t, price-toAgent, d.ToPoster.Amount)
+	k.CheckInvariants()
+}
+
+// dollars formats minor units as the pages' amount fields take them.
+func dollars(cents int64) string { return fmt.Sprintf("%d.%02d", cents/100, cents%100) }
