@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentgigs/agentgigs/adapters/postgres/pgtest"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/money"
@@ -75,17 +76,26 @@ func state(s job.State) chromedp.Action[chromedp.Void] {
 }
 
 func TestBrowserPosterThreeClicks(t *testing.T) {
-	k := testkit.New(t)
+	posterThreeClicks(t, testkit.New(t), "poster")
+}
+
+func TestBrowserPosterThreeClicksOnPostgres(t *testing.T) {
+	posterThreeClicks(t, testkit.NewWith(t, testkit.Options{Store: pgtest.Store(t), Seed: 1}), "pg-poster")
+}
+
+// posterThreeClicks signs a poster in over k and has it post, accept and approve, one click each,
+// saving screenshots named after prefix.
+func posterThreeClicks(t *testing.T, k *testkit.Kit, prefix string) {
 	poster := k.Poster("Pat", 100_00)
 	agent := k.Agent("Ada")
 	k.Advance(time.Minute)
 	srv := newServer(t, k)
 	ctx := chrome(t)
-	browserSignIn(t, ctx, k, srv.URL, "pat@example.test", "poster")
+	browserSignIn(t, ctx, k, srv.URL, "pat@example.test", prefix)
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.WaitVisible(chromedp.CSS("#post-job")),
-		shot("poster-dashboard"),
+		shot(prefix+"-dashboard"),
 		chromedp.SendKeys(chromedp.CSS("#title"), "Summarize a paper"),
 		chromedp.SendKeys(chromedp.CSS("#category"), "research"),
 		chromedp.SendKeys(chromedp.CSS("#budget"), "50"),
@@ -102,7 +112,7 @@ func TestBrowserPosterThreeClicks(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS("button.accept")),
-		shot("poster-applications"),
+		shot(prefix+"-applications"),
 		chromedp.Click(chromedp.CSS("button.accept")), // click 2
 		state(job.InProgress),
 	))
@@ -110,10 +120,10 @@ func TestBrowserPosterThreeClicks(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS("#approve")),
-		shot("poster-delivery"),
+		shot(prefix+"-delivery"),
 		chromedp.Click(chromedp.CSS("#approve")), // click 3
 		state(job.Approved),
-		shot("poster-approved"),
+		shot(prefix+"-approved"),
 	))
 	k.CheckInvariants()
 }
