@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,7 +41,7 @@ func chrome(t *testing.T) context.Context {
 // shot saves a full-page screenshot named name.
 func shot(name string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		buf, err := chromedp.FullScreenshot(90)(ctx, t)
+		buf, err := chromedp.FullScreenshot(100)(ctx, t) // quality 100 is a PNG
 		if err != nil {
 			return err
 		}
@@ -173,3 +174,36 @@ func TestBrowserAdminResolvesWithSplit(t *testing.T) {
 
 // dollars formats minor units as the pages' amount fields take them.
 func dollars(cents int64) string { return fmt.Sprintf("%d.%02d", cents/100, cents%100) }
+
+func TestBrowserStranger(t *testing.T) {
+	k := testkit.New(t)
+	poster := k.Poster("Pat", 100_00)
+	j := k.Hire(poster, k.Agent("Ada"), 10_00)
+	k.Account("Sam")
+	k.Advance(time.Minute)
+	srv := newServer(t, k)
+	ctx := chrome(t)
+	browserSignIn(t, ctx, k, srv.URL, "sam@example.test", "stranger")
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(srv.URL+"/web/jobs/"+j.ID))
+	require.NoError(t, err)
+	require.Equal(t, int64(http.StatusNotFound), resp.Status)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS("#error")),
+		shot("stranger-404"),
+		chromedp.Navigate(srv.URL+"/web/"),
+		chromedp.WaitVisible(chromedp.CSS("#post-job")),
+		chromedp.SendKeys(chromedp.CSS("#title"), "No token"),
+		chromedp.SendKeys(chromedp.CSS("#category"), "x"),
+		chromedp.SendKeys(chromedp.CSS("#budget"), "1"),
+		chromedp.SendKeys(chromedp.CSS("#criteria"), "x"),
+		chromedp.SetAttributeValue(chromedp.CSS(`form[action="/web/jobs"] input[name="csrf"]`), "value", ""),
+	))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#post-job")),
+		chromedp.WaitVisible(`//p[@id="error"][contains(text(), "CSRF")]`),
+		shot("stranger-403"),
+	))
+	jobs, _, err := k.Service.MyJobs(k.Ctx, market.User(k.Job(j.ID).PosterID), market.JobsInput{Role: job.RolePoster})
+	require.NoError(t, err)
+	require.Len(t, jobs, 1, "the form without its token posted nothing")
+}
