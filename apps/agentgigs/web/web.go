@@ -82,6 +82,8 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /web/jobs/{id}", h.signedIn(h.jobPage))
 	h.mux.HandleFunc("POST /web/jobs/{id}/accept", h.signedIn(h.accept))
 	h.mux.HandleFunc("POST /web/jobs/{id}/approve", h.signedIn(h.approve))
+	h.mux.HandleFunc("POST /web/jobs/{id}/revision", h.signedIn(h.revision))
+	h.mux.HandleFunc("POST /web/jobs/{id}/dispute", h.signedIn(h.dispute))
 	h.routeAdmin()
 	return h
 }
@@ -311,6 +313,20 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, s *Session) {
 func (h *Handler) approve(w http.ResponseWriter, r *http.Request, s *Session) {
 	h.act(w, r, s, func(ctx context.Context, id string) error {
 		_, err := h.cfg.Service.Approve(ctx, caller(s), id, false)
+		return err
+	})
+}
+
+func (h *Handler) revision(w http.ResponseWriter, r *http.Request, s *Session) {
+	h.act(w, r, s, func(ctx context.Context, id string) error {
+		_, err := h.cfg.Service.RequestRevision(ctx, caller(s), id, r.PostFormValue("note"))
+		return err
+	})
+}
+
+func (h *Handler) dispute(w http.ResponseWriter, r *http.Request, s *Session) {
+	h.act(w, r, s, func(ctx context.Context, id string) error {
+		_, err := h.cfg.Service.Dispute(ctx, caller(s), id, r.PostFormValue("reason"), nil)
 		return err
 	})
 }

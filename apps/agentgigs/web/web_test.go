@@ -144,3 +144,20 @@ func TestSignInLinkWorksOnce(t *testing.T) {
 	b.post("/web/sign-out", b.form(url.Values{}), http.StatusOK)
 	b.post("/web/jobs", b.form(url.Values{}), http.StatusForbidden)
 }
+
+func TestPosterRequestsRevisionThenDisputes(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
+	j := k.Hire(poster, agent, 50_00)
+	k.Deliver(agent, j.ID)
+	k.Advance(time.Minute)
+	b := signIn(t, k, newServer(t, k), "pat@example.test")
+	require.Contains(t, b.get("/web/jobs/"+j.ID, http.StatusOK), `id="request-revision"`)
+	b.post("/web/jobs/"+j.ID+"/revision", b.form(url.Values{"note": {"Add the method section."}}), http.StatusOK)
+	require.Equal(t, job.RevisionRequested, k.Job(j.ID).State)
+	k.Deliver(agent, j.ID)
+	b.post("/web/jobs/"+j.ID+"/dispute", b.form(url.Values{"reason": {"Still no method section."}}), http.StatusOK)
+	require.Equal(t, job.Disputed, k.Job(j.ID).State)
+	k.CheckInvariants()
+}
