@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"slices"
 
@@ -17,6 +18,7 @@ func (h *Handler) routeAdmin() {
 	h.mux.HandleFunc("GET /web/admin/disputes", h.signedIn(h.disputes))
 	h.mux.HandleFunc("GET /web/admin/jobs/{id}", h.signedIn(h.disputePage))
 	h.mux.HandleFunc("POST /web/admin/jobs/{id}/resolve", h.signedIn(h.resolve))
+	h.mux.HandleFunc("POST /web/admin/jobs/{id}/act", h.signedIn(h.adminAct))
 	h.mux.HandleFunc("GET /web/admin/audit", h.signedIn(h.audit))
 }
 
@@ -104,4 +106,28 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, s *Session) {
 		return
 	}
 	h.render(w, http.StatusOK, "audit.html", page{Title: "Audit log", CSRF: s.CSRF, Signed: true, Data: entries})
+}
+
+// adminActions are the admin's actions on a job that take only a reason, by form value.
+var adminActions = map[string]func(*market.Service, context.Context, market.Caller, string, string, bool) (*market.Outcome, error){
+	"reverse_approval": (*market.Service).ReverseApproval,
+	"hold_payout":      (*market.Service).HoldPayout,
+	"unhold_payout":    (*market.Service).UnholdPayout,
+	"release_payout":   (*market.Service).ReleasePayout,
+}
+
+// adminAct runs one of adminActions with its required reason (the service refuses an empty one
+// and records the action in the audit log).
+func (h *Handler) adminAct(w http.ResponseWriter, r *http.Request, s *Session) {
+	do, ok := adminActions[r.PostFormValue("action")]
+	if !ok {
+		h.fail(w, s, errs.New(errs.CodeInvalidInput, "unknown action %q", r.PostFormValue("action")))
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := do(h.cfg.Service, r.Context(), caller(s), id, r.PostFormValue("reason"), false); err != nil {
+		h.fail(w, s, err)
+		return
+	}
+	http.Redirect(w, r, "/web/admin/jobs/"+id, http.StatusSeeOther)
 }

@@ -161,3 +161,26 @@ func TestPosterRequestsRevisionThenDisputes(t *testing.T) {
 	require.Equal(t, job.Disputed, k.Job(j.ID).State)
 	k.CheckInvariants()
 }
+
+func TestAdminHoldsPayoutWithReason(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
+	j := k.Hire(poster, agent, 50_00)
+	k.Deliver(agent, j.ID)
+	testkit.Got(k.Service.Approve(k.Ctx, poster, j.ID, false)).Must(t)
+	admin := k.Admin("Ann")
+	k.Advance(time.Minute)
+	b := signIn(t, k, newServer(t, k), "ann@example.test")
+	require.Contains(t, b.get("/web/admin/jobs/"+j.ID, http.StatusOK), `id="admin-act"`)
+	b.post("/web/admin/jobs/"+j.ID+"/act", b.form(url.Values{"action": {"hold_payout"}}), http.StatusUnprocessableEntity)
+	b.post("/web/admin/jobs/"+j.ID+"/act", b.form(url.Values{"action": {"nope"}, "reason": {"x"}}), http.StatusUnprocessableEntity)
+	b.post("/web/admin/jobs/"+j.ID+"/act", b.form(url.Values{"action": {"hold_payout"}, "reason": {"Chargeback risk."}}), http.StatusOK)
+	audit, err := k.Service.AuditLog(k.Ctx, admin, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, audit, 1)
+	require.Equal(t, "Chargeback risk.", audit[0].Reason)
+	require.Contains(t, b.get("/web/admin/audit", http.StatusOK), "Chargeback risk.")
+	poster2 := signIn(t, k, newServer(t, k), "pat@example.test")
+	poster2.get("/web/admin/audit", http.StatusForbidden)
+}
