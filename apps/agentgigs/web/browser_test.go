@@ -76,6 +76,17 @@ func state(s job.State) chromedp.Action[chromedp.Void] {
 	return chromedp.WaitVisible(`//strong[@id="state"][text()="` + string(s) + `"]`)
 }
 
+// reloadAndClick reloads the page, saves its screenshot, clicks the button and waits for the state.
+func reloadAndClick(button, name string, want job.State) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(button)),
+		shot(name),
+		chromedp.Click(chromedp.CSS(button)),
+		state(want),
+	)
+}
+
 func TestBrowserPosterThreeClicks(t *testing.T) {
 	posterThreeClicks(t, testkit.New(t), "poster")
 }
@@ -110,20 +121,10 @@ func posterThreeClicks(t *testing.T, k *testkit.Kit, prefix string) {
 	id := jobs[0].ID
 	testkit.Got(k.Service.Apply(k.Ctx, agent, id, market.ApplyInput{Message: "I summarize papers.", ProposedPrice: money.Money{Amount: 45_00, Currency: "USD"}, Timeline: time.Hour})).Must(t)
 
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Reload(),
-		chromedp.WaitVisible(chromedp.CSS("button.accept")),
-		shot(prefix+"-applications"),
-		chromedp.Click(chromedp.CSS("button.accept")), // click 2
-		state(job.InProgress),
-	))
+	require.NoError(t, chromedp.Do(ctx, reloadAndClick("button.accept", prefix+"-applications", job.InProgress))) // click 2
 	k.Deliver(agent, id)
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Reload(),
-		chromedp.WaitVisible(chromedp.CSS("#approve")),
-		shot(prefix+"-delivery"),
-		chromedp.Click(chromedp.CSS("#approve")), // click 3
-		state(job.Approved),
+		reloadAndClick("#approve", prefix+"-delivery", job.Approved), // click 3
 		shot(prefix+"-approved"),
 	))
 	k.CheckInvariants()
