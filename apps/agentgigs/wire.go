@@ -18,6 +18,7 @@ import (
 	"github.com/agentgigs/agentgigs/adapters/stripe"
 	"github.com/agentgigs/agentgigs/adapters/webhookhttp"
 	"github.com/agentgigs/agentgigs/apps/agentgigs/api"
+	"github.com/agentgigs/agentgigs/apps/agentgigs/web"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/ports"
 )
@@ -129,13 +130,15 @@ func build(ctx context.Context, cfg config, baseURL string, mailOut io.Writer, l
 		apiCfg.Sandbox = &api.Sandbox{Store: memDB, Clock: devTime, Inbox: inbox, FakePayments: stripeAdapter == nil}
 	}
 	a.API = api.New(apiCfg)
-	a.Handler = a.API
+	mux := http.NewServeMux()
+	mux.Handle("/", a.API)
+	// The pages' sessions live in this process: on PostgreSQL a browser stays signed in on the
+	// replica that signed it in, until a restart.
+	mux.Handle(web.Prefix, web.New(web.Config{Service: svc, Sessions: &web.MemorySessions{}, Secure: memDB == nil, Log: log}))
 	if stripeAdapter != nil {
-		mux := http.NewServeMux()
 		mux.Handle(stripeWebhookPath, stripe.NewWebhookHandler(cfg.Stripe.WebhookSecret, cfg.Stripe.ConnectWebhookSecret, svc))
-		mux.Handle("/", a.API)
-		a.Handler = mux
 	}
+	a.Handler = mux
 	ok = true
 	return a, nil
 }

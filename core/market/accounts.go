@@ -101,6 +101,21 @@ func (s *Service) registeredAgain(ctx context.Context, tx ports.Tx, a *account.A
 // the address is registered, verified or rate limited, so it cannot be used to learn which
 // addresses have accounts. Only a malformed address is refused (INVALID_INPUT).
 func (s *Service) RequestVerification(ctx context.Context, email string) error {
+	return s.requestToken(ctx, email, false)
+}
+
+// RequestSignIn emails a one-time sign-in token to the address when it belongs to an account,
+// verified or not, under the same rate limits as RequestVerification; the token signs in through
+// VerifyEmail (which, for an unverified account, also verifies it) and expires after
+// account.VerificationTTL. Like RequestVerification it answers nil whether or not the address is
+// registered, so it reveals no accounts; only a malformed address is refused (INVALID_INPUT).
+func (s *Service) RequestSignIn(ctx context.Context, email string) error {
+	return s.requestToken(ctx, email, true)
+}
+
+// requestToken emails a fresh token to the address's account, if there is one, it is unverified
+// or verified accounts are included, and the rate limits allow it.
+func (s *Service) requestToken(ctx context.Context, email string, verifiedToo bool) error {
 	addr, err := normalizeEmail(email)
 	if err != nil {
 		return err
@@ -110,7 +125,7 @@ func (s *Service) RequestVerification(ctx context.Context, email string) error {
 		if errors.Is(err, ports.ErrNotFound) {
 			return nil
 		}
-		if err != nil || a.EmailVerified || !a.VerificationAllowed(s.now()) {
+		if err != nil || (a.EmailVerified && !verifiedToo) || !a.VerificationAllowed(s.now()) {
 			return err
 		}
 		return s.reissueVerification(ctx, tx, a, false)

@@ -158,3 +158,12 @@ func problemOf(err error) error {
 	}
 	return newProblem(codeInternal, "an internal error occurred; it was logged")
 }
+
+// StatusOf is the HTTP status the API answers a use case's error with (500 for an error without
+// a domain code), so other front ends over the same service (the web pages) answer alike.
+func StatusOf(err error) int {
+	if info, ok := codes[errs.CodeOf(err)]; ok {
+		return info.Status
+	}
+	return http.StatusInternalServerError
+}
