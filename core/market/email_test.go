@@ -419,3 +419,21 @@ func TestDryRunQueuesNoEmail(t *testing.T) {
 	require.True(t, out.DryRun)
 	require.Empty(t, emailTimers(k))
 }
+
+func TestRequestSignInMailsVerifiedAccountsOneTimeToken(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	c := k.Account("Pat")
+	require.NoError(t, k.Service.RequestVerification(k.Ctx, "pat@example.test"), "a verified account gets no verification email")
+	k.Advance(time.Minute) // the registration email's rate limit
+	before := len(k.Mail.Messages())
+	require.NoError(t, k.Service.RequestSignIn(k.Ctx, "nobody@example.test"), "an unknown address answers the same")
+	require.NoError(t, k.Service.RequestSignIn(k.Ctx, "pat@example.test"))
+	k.RunDue()
+	require.Len(t, k.Mail.Messages(), before+1, "a verified account gets a sign-in email, an unknown address none")
+	msg, _ := k.Mail.Last("pat@example.test")
+	v := testkit.Got(k.Service.VerifyEmail(k.Ctx, testkit.Token(msg.Text))).Must(t)
+	require.Equal(t, c.AccountID, v.Account.ID)
+	_, err := k.Service.VerifyEmail(k.Ctx, testkit.Token(msg.Text))
+	require.Equal(t, errs.CodeInvalidToken, errs.CodeOf(err), "the link works once")
+}
