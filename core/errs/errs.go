@@ -15,6 +15,7 @@ type Code string
 // The stable codes. They never change meaning once published.
 const (
 	CodeInvalidInput       Code = "INVALID_INPUT"
+	CodeInvalidText        Code = "INVALID_TEXT" // a control character or invalid UTF-8 in text
 	CodeNotFound           Code = "NOT_FOUND"
 	CodeForbidden          Code = "FORBIDDEN"
 	CodeConflict           Code = "CONFLICT"
@@ -39,6 +40,7 @@ const (
 // Sentinels for errors.Is. An *Error matches a sentinel when their codes are equal.
 var (
 	ErrInvalidInput       = &Error{Code: CodeInvalidInput}
+	ErrInvalidText        = &Error{Code: CodeInvalidText}
 	ErrNotFound           = &Error{Code: CodeNotFound}
 	ErrForbidden          = &Error{Code: CodeForbidden}
 	ErrConflict           = &Error{Code: CodeConflict}

@@ -51,6 +51,7 @@ type codeInfo struct {
 // codes is every code the API answers with: its status and title. GET /errors lists it.
 var codes = map[errs.Code]codeInfo{
 	errs.CodeInvalidInput:       {http.StatusUnprocessableEntity, "The request is not valid"},
+	errs.CodeInvalidText:        {http.StatusUnprocessableEntity, "Text with a control character or invalid UTF-8"},
 	errs.CodeNotFound:           {http.StatusNotFound, "Not found"},
 	errs.CodeForbidden:          {http.StatusForbidden, "Not allowed for this account"},
 	errs.CodeConflict:           {http.StatusConflict, "Conflicts with the current state"},
