@@ -1,6 +1,7 @@
 package market
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -22,6 +23,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/core/ports"
+	"github.com/agentgigs/agentgigs/core/text"
 )
 
 // RegisterInput is what a new account gives.
@@ -43,6 +45,9 @@ type RegisterInput struct {
 // Emails are queued in the same transaction and sent by the timer loop (HandleTimer), so a mail
 // server outage neither fails nor slows Register; the email goes out once the server is back.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*account.Account, error) {
+	if err := text.Line("name", in.Name); err != nil {
+		return nil, err
+	}
 	email, err := normalizeEmail(in.Email)
 	if err != nil {
 		return nil, err
@@ -168,6 +173,9 @@ func (s *Service) queueVerification(ctx context.Context, tx ports.Tx, a *account
 
 // normalizeEmail checks that s is a plain address and returns it trimmed and lowercased.
 func normalizeEmail(s string) (string, error) {
+	if err := text.Line("email", s); err != nil {
+		return "", err
+	}
 	addr, err := mail.ParseAddress(strings.TrimSpace(s))
 	if err != nil || addr.Name != "" {
 		return "", errs.New(errs.CodeInvalidInput, "email %q is not a plain address", s)
@@ -188,6 +196,9 @@ type Verified struct {
 // (account.VerificationTTL after it was sent), and only the latest one sent works; a wrong,
 // used, replaced, expired or malformed token is refused with INVALID_TOKEN.
 func (s *Service) VerifyEmail(ctx context.Context, token string) (*Verified, error) {
+	if err := text.Line("token", token); err != nil {
+		return nil, err
+	}
 	id, secret, ok := strings.Cut(token, ".")
 	if !ok || id == "" || secret == "" {
 		return nil, errs.New(errs.CodeInvalidToken, "malformed verification token")
@@ -251,6 +262,9 @@ func (s *Service) Account(ctx context.Context, c Caller) (*account.Account, erro
 
 // GrantAdmin makes an account an admin. It is an operator's bootstrap step, so only System may.
 func (s *Service) GrantAdmin(ctx context.Context, c Caller, accountID string) error {
+	if err := text.Line("account_id", accountID); err != nil {
+		return err
+	}
 	return s.setAdmin(ctx, c, func(ctx context.Context, tx ports.Tx) (*account.Account, error) {
 		return tx.Accounts().Get(ctx, accountID)
 	}, true, "")
@@ -263,6 +277,9 @@ func (s *Service) GrantAdmin(ctx context.Context, c Caller, accountID string) er
 func (s *Service) SetAdmin(ctx context.Context, c Caller, email string, admin bool, reason string) error {
 	if strings.TrimSpace(reason) == "" {
 		return errs.New(errs.CodeInvalidInput, "a reason is required")
+	}
+	if err := cmp.Or(text.Line("email", email), text.Block("reason", reason)); err != nil {
+		return err
 	}
 	return s.setAdmin(ctx, c, func(ctx context.Context, tx ports.Tx) (*account.Account, error) {
 		return tx.Accounts().GetByEmail(ctx, email)
@@ -334,6 +351,9 @@ func (s *Service) StartPayoutOnboarding(ctx context.Context, c Caller) (string, 
 // PayoutOnboardingCompleted is the processor callback for a finished KYC: the account can now be
 // hired and paid. It is idempotent.
 func (s *Service) PayoutOnboardingCompleted(ctx context.Context, accountID string) error {
+	if err := text.Line("account_id", accountID); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		a, err := tx.Accounts().Get(ctx, accountID)
 		if err != nil {
@@ -363,6 +383,9 @@ type Balances struct {
 
 // Balances returns the caller's wallet, pending and payable balances in cur.
 func (s *Service) Balances(ctx context.Context, c Caller, cur money.Currency) (Balances, error) {
+	if !cur.Valid() {
+		return Balances{}, errs.New(errs.CodeInvalidInput, "currency must be an ISO 4217 code")
+	}
 	b := Balances{Currency: cur}
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		a, err := s.caller(ctx, tx, c)
@@ -387,6 +410,9 @@ func (s *Service) TopUp(ctx context.Context, c Caller, amount money.Money, idemp
 		return nil, errs.New(errs.CodeInvalidInput, "a top-up needs a positive amount in an ISO currency")
 	}
 	if err := amount.CheckMax(); err != nil {
+		return nil, err
+	}
+	if err := text.Line("idempotency_key", idempotencyKey); err != nil {
 		return nil, err
 	}
 	a, err := s.Account(ctx, c)
@@ -438,6 +464,9 @@ func (s *Service) TopUpReturned(ctx context.Context, topUpID string) error {
 }
 
 func (s *Service) settleTopUp(ctx context.Context, id string, to payout.TopUpStatus, from ...payout.TopUpStatus) error {
+	if err := text.Line("top_up_id", id); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		t, err := tx.TopUps().Get(ctx, id)
 		if err != nil {

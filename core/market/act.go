@@ -1,6 +1,7 @@
 package market
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,6 +20,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
+	"github.com/agentgigs/agentgigs/core/text"
 )
 
 // Command is one action on a job with its parameters. Only the fields of the action matter; the
@@ -41,6 +43,14 @@ type Command struct {
 	DryRun        bool              // money-moving actions: report, change nothing
 
 	blob *ports.BlobInfo // the stored file of a delivery
+}
+
+// checkText refuses a command whose text holds a control character or invalid UTF-8 (see package
+// text), before anything is stored; the scorecard's text is checked by its Validate.
+func (cmd *Command) checkText() error {
+	return cmp.Or(text.Line("application_id", cmd.ApplicationID), text.Line("url", cmd.URL), text.Block("note", cmd.Note),
+		text.Block("reason", cmd.Reason), text.Blocks("evidence", cmd.Evidence), text.Line("payment_ref", cmd.PaymentRef),
+		text.Line("task_id", cmd.TaskID), text.Block("message", cmd.Apply.Message))
 }
 
 // Outcome is what an action did (or, for a dry run, would do).
@@ -69,6 +79,9 @@ var errDryRun = errors.New("market: dry run")
 // not allow is refused with INVALID_TRANSITION, FORBIDDEN or the failing guard's code. A refused
 // action changes nothing.
 func (s *Service) Act(ctx context.Context, c Caller, jobID string, cmd Command) (*Outcome, error) {
+	if err := cmd.checkText(); err != nil {
+		return nil, err
+	}
 	if cmd.Action == job.ActDeliver {
 		if err := s.storeFile(ctx, &cmd); err != nil {
 			return nil, err
@@ -179,6 +192,9 @@ func (s *Service) load(ctx context.Context, tx ports.Tx, c Caller, jobID string)
 
 // loadAs is load for a caller whose account (nil for System) the transaction already read.
 func (s *Service) loadAs(ctx context.Context, tx ports.Tx, c Caller, acct *account.Account, jobID string) (*exec, error) {
+	if err := text.Line("job_id", jobID); err != nil {
+		return nil, err
+	}
 	j, err := tx.Jobs().Get(ctx, jobID)
 	if errors.Is(err, ports.ErrNotFound) {
 		return nil, errs.New(errs.CodeNotFound, "job %s not found", jobID)

@@ -8,11 +8,15 @@ import (
 	"github.com/agentgigs/agentgigs/core/apikey"
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/ports"
+	"github.com/agentgigs/agentgigs/core/text"
 )
 
 // CreateAPIKey makes an API key for the caller's account and returns it with its secret, which
 // is shown only now: only its hash is kept.
 func (s *Service) CreateAPIKey(ctx context.Context, c Caller, name string) (*apikey.Key, string, error) {
+	if err := text.Line("name", name); err != nil {
+		return nil, "", err
+	}
 	name = strings.TrimSpace(name)
 	if len(name) > 100 {
 		return nil, "", errs.New(errs.CodeInvalidInput, "a key name is at most 100 characters")
@@ -65,6 +69,9 @@ func (s *Service) APIKeys(ctx context.Context, c Caller) ([]*apikey.Key, error) 
 // RevokeAPIKey revokes one of the caller's keys; it stops authenticating at once. Revoking a
 // revoked key changes nothing. Another account's key is NOT_FOUND.
 func (s *Service) RevokeAPIKey(ctx context.Context, c Caller, keyID string) (*apikey.Key, error) {
+	if err := text.Line("key_id", keyID); err != nil {
+		return nil, err
+	}
 	var k *apikey.Key
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		a, err := s.caller(ctx, tx, c)
@@ -96,7 +103,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, c Caller, keyID string) (*ap
 func (s *Service) Authenticate(ctx context.Context, secret string) (Caller, *apikey.Key, error) {
 	refused := errs.New(errs.CodeUnauthenticated, "the API key is not valid")
 	id, ok := apikey.Parse(secret)
-	if !ok {
+	if !ok || text.Line("key", secret) != nil {
 		return Caller{}, nil, refused
 	}
 	var k *apikey.Key

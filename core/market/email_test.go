@@ -328,10 +328,14 @@ func TestHostileJobTitleStaysInItsPlace(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t)
 	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
-	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, market.PostInput{
+	in := market.PostInput{
 		Title: "Fix <script>alert(1)</script>\r\nBcc: all@example.test", Description: "x", Category: "code",
 		Budget: testkit.USDAmount(10_00), Criteria: "works",
-	})).Must(t).Job
+	}
+	_, err := k.Service.PostJob(k.Ctx, poster, in)
+	require.ErrorIs(t, err, errs.ErrInvalidText, "a title is one line")
+	in.Title = "Fix <script>alert(1)</script> Bcc: all@example.test"
+	j := testkit.Got(k.Service.PostJob(k.Ctx, poster, in)).Must(t).Job
 	app := testkit.Got(k.Service.Apply(k.Ctx, agent, j.ID, market.ApplyInput{})).Must(t)
 	testkit.Got(k.Service.Accept(k.Ctx, poster, j.ID, app.ID, job.FundWallet, false)).Must(t)
 	k.RunDue()

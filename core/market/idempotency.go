@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/agentgigs/agentgigs/core/ports"
+	"github.com/agentgigs/agentgigs/core/text"
 )
 
 // Idempotency keys: how long a key's answer is kept, and how long a first request may run before
@@ -28,6 +29,9 @@ var (
 // AbandonIdempotent must follow), the stored answer when the same request already finished, or
 // ErrIdempotencyInUse / ErrIdempotencyReused. Keys expire after IdempotencyKeyTTL.
 func (s *Service) BeginIdempotent(ctx context.Context, c Caller, key, hash string) (*ports.IdempotentRequest, error) {
+	if err := text.Line("Idempotency-Key", key); err != nil {
+		return nil, err
+	}
 	var prev *ports.IdempotentRequest
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		prev = nil // the store may run fn again

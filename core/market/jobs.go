@@ -1,6 +1,7 @@
 package market
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/money"
 	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
+	"github.com/agentgigs/agentgigs/core/text"
 )
 
 // PostInput describes a new job. Zero windows and revision counts take the job package defaults.
@@ -28,6 +30,10 @@ type PostInput struct {
 }
 
 func (in PostInput) validate() error {
+	if err := cmp.Or(text.Line("title", in.Title), text.Block("description", in.Description), text.Line("category", in.Category),
+		text.Lines("tags", in.Tags), text.Block("criteria", in.Criteria)); err != nil {
+		return err
+	}
 	switch {
 	case strings.TrimSpace(in.Title) == "" || len(in.Title) > 200:
 		return errs.New(errs.CodeInvalidInput, "title must be 1 to 200 characters")
@@ -154,6 +160,12 @@ func (s *Service) Browse(ctx context.Context, c Caller, in BrowseInput) ([]*job.
 	}
 	if in.Limit < 0 || in.Limit > 100 || in.MinBudget < 0 || in.MaxBudget < 0 || (in.MaxBudget > 0 && in.MaxBudget < in.MinBudget) {
 		return nil, "", errs.New(errs.CodeInvalidInput, "limit within 1..100 and a budget range with min <= max")
+	}
+	if in.Currency != "" && !in.Currency.Valid() {
+		return nil, "", errs.New(errs.CodeInvalidInput, "currency must be an ISO 4217 code")
+	}
+	if err := cmp.Or(text.Line("category", in.Category), text.Line("q", in.Search), text.Line("after", in.After)); err != nil {
+		return nil, "", err
 	}
 	var (
 		jobs []*job.Job

@@ -10,6 +10,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/proof"
+	"github.com/agentgigs/agentgigs/core/text"
 )
 
 // AvailableTasks lists open verification tasks the caller is eligible to claim, oldest first.
@@ -75,6 +76,9 @@ func (s *Service) SubmitScorecard(ctx context.Context, c Caller, taskID string, 
 }
 
 func (s *Service) taskAction(ctx context.Context, c Caller, taskID string, cmd Command) (*proof.Task, error) {
+	if err := text.Line("task_id", taskID); err != nil {
+		return nil, err
+	}
 	cmd.TaskID = taskID
 	var jobID string
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {

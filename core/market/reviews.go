@@ -9,6 +9,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ports"
 	"github.com/agentgigs/agentgigs/core/review"
+	"github.com/agentgigs/agentgigs/core/text"
 	"github.com/agentgigs/agentgigs/core/trust"
 )
 
@@ -55,6 +56,9 @@ func paid(j *job.Job) bool {
 
 // Reviews returns the revealed reviews about an account, oldest first.
 func (s *Service) Reviews(ctx context.Context, accountID string) ([]*review.Review, error) {
+	if err := text.Line("account_id", accountID); err != nil {
+		return nil, err
+	}
 	var out []*review.Review
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		var err error
@@ -88,6 +92,9 @@ func (s *Service) revealed(ctx context.Context, tx ports.Tx, accountID string) (
 
 // Trust returns the account's explainable trust score (DESIGN §7; the formula is trust.Formula).
 func (s *Service) Trust(ctx context.Context, accountID string) (trust.Score, error) {
+	if err := text.Line("account_id", accountID); err != nil {
+		return trust.Score{}, err
+	}
 	var score trust.Score
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		var err error

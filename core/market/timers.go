@@ -1,6 +1,7 @@
 package market
 
 import (
+	"cmp"
 	"context"
 	"errors"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/core/ports"
+	"github.com/agentgigs/agentgigs/core/text"
 )
 
 // Timer actions that are not job transitions.
@@ -149,6 +151,9 @@ func (s *Service) attemptPayout(ctx context.Context, t ports.Timer) error {
 // counted as failed (its answer was lost, say to a timeout, though the transfer was made) or that
 // is stuck is settled too, and its scheduled retry then does nothing.
 func (s *Service) PayoutSettled(ctx context.Context, payoutID string) error {
+	if err := text.Line("payout_id", payoutID); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		p, err := tx.Payouts().Get(ctx, payoutID)
 		if err != nil {
@@ -174,6 +179,9 @@ func (s *Service) PayoutSettled(ctx context.Context, payoutID string) error {
 // PayoutFailed is the processor callback for a transfer that failed after it was accepted: the
 // payout is retried with backoff.
 func (s *Service) PayoutFailed(ctx context.Context, payoutID, reason string) error {
+	if err := cmp.Or(text.Line("payout_id", payoutID), text.Block("reason", reason)); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		p, err := tx.Payouts().Get(ctx, payoutID)
 		if err != nil {

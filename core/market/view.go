@@ -1,6 +1,7 @@
 package market
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ports"
+	"github.com/agentgigs/agentgigs/core/text"
 )
 
 // NextAction is something the caller may do to the job now.
@@ -158,6 +160,9 @@ func (s *Service) MyJobs(ctx context.Context, c Caller, in JobsInput) ([]*job.Jo
 	if in.Limit < 1 || in.Limit > 100 || (in.Role != job.RolePoster && in.Role != job.RoleAgent) {
 		return nil, "", errs.New(errs.CodeInvalidInput, "role poster or agent, limit within 1..100")
 	}
+	if err := cmp.Or(text.Line("state", string(in.State)), text.Line("after", in.After)); err != nil {
+		return nil, "", err
+	}
 	var (
 		jobs []*job.Job
 		next string
@@ -181,6 +186,9 @@ func (s *Service) MyJobs(ctx context.Context, c Caller, in JobsInput) ([]*job.Jo
 func (s *Service) Disputes(ctx context.Context, c Caller, after string, limit int) ([]*job.Job, string, error) {
 	if limit < 1 || limit > 100 {
 		return nil, "", errs.New(errs.CodeInvalidInput, "limit within 1..100")
+	}
+	if err := text.Line("after", after); err != nil {
+		return nil, "", err
 	}
 	var (
 		jobs []*job.Job

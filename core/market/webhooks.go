@@ -1,6 +1,7 @@
 package market
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/event"
 	"github.com/agentgigs/agentgigs/core/ports"
+	"github.com/agentgigs/agentgigs/core/text"
 	"github.com/agentgigs/agentgigs/core/webhook"
 )
 
@@ -31,6 +33,9 @@ type EndpointInput struct {
 
 // validate checks the URL's shape; whether its host may be dialled is the sender's decision.
 func (in *EndpointInput) validate() error {
+	if err := cmp.Or(text.Line("url", in.URL), text.Block("description", in.Description), text.Lines("events", in.Events)); err != nil {
+		return err
+	}
 	u, err := url.Parse(in.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(in.URL) > 2000 {
 		return errs.New(errs.CodeInvalidInput, "the webhook URL must be an absolute http(s) URL without credentials")
@@ -108,6 +113,9 @@ func (s *Service) WebhookEndpoint(ctx context.Context, c Caller, id string) (*we
 
 // ownEndpoint loads an endpoint of the caller, NOT_FOUND for anyone else's.
 func (s *Service) ownEndpoint(ctx context.Context, tx ports.Tx, c Caller, id string) (*webhook.Endpoint, error) {
+	if err := text.Line("endpoint_id", id); err != nil {
+		return nil, err
+	}
 	a, err := s.caller(ctx, tx, c)
 	if err != nil {
 		return nil, err
@@ -161,6 +169,9 @@ func (s *Service) WebhookDeliveries(ctx context.Context, c Caller, endpointID, b
 	if limit < 1 || limit > 100 {
 		return nil, errs.New(errs.CodeInvalidInput, "limit within 1..100")
 	}
+	if err := text.Line("before", before); err != nil {
+		return nil, err
+	}
 	var ds []*webhook.Delivery
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		if _, err := s.ownEndpoint(ctx, tx, c, endpointID); err != nil {
@@ -175,6 +186,9 @@ func (s *Service) WebhookDeliveries(ctx context.Context, c Caller, endpointID, b
 
 // ReplayDelivery sends a delivery's payload again, as a new delivery with its own attempts.
 func (s *Service) ReplayDelivery(ctx context.Context, c Caller, deliveryID string) (*webhook.Delivery, error) {
+	if err := text.Line("delivery_id", deliveryID); err != nil {
+		return nil, err
+	}
 	var d *webhook.Delivery
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		old, err := tx.Webhooks().GetDelivery(ctx, deliveryID)

@@ -3,11 +3,13 @@
 package proof
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
+	"github.com/agentgigs/agentgigs/core/text"
 )
 
 // CriterionScore is a proofer's score for one acceptance criterion.
@@ -38,8 +40,15 @@ const (
 )
 
 // Validate refuses a scorecard without criteria or summary, with a score outside 0..10, or over
-// the size limits above, all with INVALID_INPUT.
+// the size limits above, all with INVALID_INPUT, and text with a control character or invalid
+// UTF-8 (package text) with INVALID_TEXT.
 func (s Scorecard) Validate() error {
+	if err := text.Block("summary", s.Summary); err != nil {
+		return err
+	}
+	if err := text.Blocks("evidence", s.Evidence); err != nil {
+		return err
+	}
 	switch {
 	case len(s.Criteria) == 0:
 		return errs.New(errs.CodeInvalidInput, "a scorecard scores at least one criterion")
@@ -48,7 +57,13 @@ func (s Scorecard) Validate() error {
 	case len(s.Criteria) > MaxCriteria || len(s.Summary) > MaxSummary || len(s.Evidence) > MaxEvidence:
 		return errs.New(errs.CodeInvalidInput, "a scorecard has at most %d criteria, %d bytes of summary and %d evidence items", MaxCriteria, MaxSummary, MaxEvidence)
 	}
-	for _, c := range s.Criteria {
+	for i, c := range s.Criteria {
+		if err := text.Line(fmt.Sprintf("criteria[%d].criterion", i), c.Criterion); err != nil {
+			return err
+		}
+		if err := text.Block(fmt.Sprintf("criteria[%d].note", i), c.Note); err != nil {
+			return err
+		}
 		if strings.TrimSpace(c.Criterion) == "" || c.Score < 0 || c.Score > 10 {
 			return errs.New(errs.CodeInvalidInput, "criterion %q: name required and score within 0..10", c.Criterion)
 		}

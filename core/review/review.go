@@ -4,10 +4,10 @@
 package review
 
 import (
-	"strings"
 	"time"
 
 	"github.com/agentgigs/agentgigs/core/errs"
+	"github.com/agentgigs/agentgigs/core/text"
 )
 
 // RevealAfter is how long after a job ends a lone review stays hidden.
@@ -26,12 +26,16 @@ type Review struct {
 	At        time.Time `json:"at"`
 }
 
-// Validate refuses stars outside 1..5 and over-long text.
+// Validate refuses stars outside 1..5 and over-long text (INVALID_INPUT), and text with a control
+// character or invalid UTF-8 (INVALID_TEXT, see package text).
 func (r Review) Validate() error {
 	if r.Stars < 1 || r.Stars > 5 {
 		return errs.New(errs.CodeInvalidInput, "stars must be within 1..5, got %d", r.Stars)
 	}
-	if len(r.Text) > MaxText || strings.ContainsRune(r.Text, 0) {
+	if err := text.Block("text", r.Text); err != nil {
+		return err
+	}
+	if len(r.Text) > MaxText {
 		return errs.New(errs.CodeInvalidInput, "review text must be at most %d bytes", MaxText)
 	}
 	return nil

@@ -18,30 +18,32 @@ func TestValidate(t *testing.T) {
 		name  string
 		stars int
 		text  string
-		ok    bool
+		want  errs.Code // "" when valid
 	}{
-		{"1 star", 1, "meh", true},
-		{"5 stars", 5, "great", true},
-		{"no text", 3, "", true},
-		{"text at the limit", 4, strings.Repeat("a", review.MaxText), true},
-		{"multi-byte text at the byte limit", 4, strings.Repeat("é", review.MaxText/2), true},
-		{"0 stars", 0, "", false},
-		{"-1 stars", -1, "", false},
-		{"6 stars", 6, "", false},
-		{"text one byte over", 4, strings.Repeat("a", review.MaxText+1), false},
-		{"multi-byte text one byte over", 4, strings.Repeat("é", review.MaxText/2) + "a", false},
-		{"NUL in text", 4, "fine\x00print", false},
+		{"1 star", 1, "meh", ""},
+		{"5 stars", 5, "great", ""},
+		{"no text", 3, "", ""},
+		{"text at the limit", 4, strings.Repeat("a", review.MaxText), ""},
+		{"multi-byte text at the byte limit", 4, strings.Repeat("é", review.MaxText/2), ""},
+		{"0 stars", 0, "", errs.CodeInvalidInput},
+		{"-1 stars", -1, "", errs.CodeInvalidInput},
+		{"6 stars", 6, "", errs.CodeInvalidInput},
+		{"text one byte over", 4, strings.Repeat("a", review.MaxText+1), errs.CodeInvalidInput},
+		{"multi-byte text one byte over", 4, strings.Repeat("é", review.MaxText/2) + "a", errs.CodeInvalidInput},
+		{"NUL in text", 4, "fine\x00print", errs.CodeInvalidText},
+		{"escape in text", 4, "\x1b[2J", errs.CodeInvalidText},
+		{"newlines and tabs in text", 4, "good\n\tfast", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			err := review.Review{JobID: "j", AuthorID: "a", SubjectID: "b", Stars: tt.stars, Text: tt.text}.Validate()
-			if tt.ok {
+			if tt.want == "" {
 				require.NoError(t, err)
 				return
 			}
 			require.Error(t, err)
-			require.Equal(t, errs.CodeInvalidInput, errs.CodeOf(err))
+			require.Equal(t, tt.want, errs.CodeOf(err))
 		})
 	}
 }

@@ -24,11 +24,17 @@ func Line(field, s string) error { return check(field, s, false) }
 // return.
 func Block(field, s string) error { return check(field, s, true) }
 
-// Lines checks each value of a list of single-line values (tags, evidence, event filters) with
-// Line, naming the field with the value's index, e.g. "tags[2]".
-func Lines(field string, ss []string) error {
+// Lines checks each value of a list of single-line values (tags, event filters) with Line,
+// naming the field with the value's index, e.g. "tags[2]".
+func Lines(field string, ss []string) error { return list(field, ss, false) }
+
+// Blocks checks each value of a list of multi-line values (a dispute's evidence) with Block,
+// naming the field with the value's index, e.g. "evidence[0]".
+func Blocks(field string, ss []string) error { return list(field, ss, true) }
+
+func list(field string, ss []string, multiline bool) error {
 	for i, s := range ss {
-		if at, r, bad := find(s, false); bad {
+		if at, r, bad := find(s, multiline); bad {
 			return refuse(fmt.Sprintf("%s[%d]", field, i), at, r)
 		}
 	}

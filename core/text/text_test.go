@@ -56,7 +56,7 @@ func TestLineAndBlock(t *testing.T) {
 	}
 }
 
-func TestLinesNamesTheIndex(t *testing.T) {
+func TestListsNameTheIndex(t *testing.T) {
 	t.Parallel()
 
 	require.NoError(t, text.Lines("tags", nil))
@@ -64,6 +64,10 @@ func TestLinesNamesTheIndex(t *testing.T) {
 	err := text.Lines("tags", []string{"go", "c\x00sv", "\xff"})
 	require.ErrorIs(t, err, errs.ErrInvalidText)
 	require.EqualError(t, err, "INVALID_TEXT: tags[1] contains the control character U+0000 (byte 1)")
+	require.Error(t, text.Lines("tags", []string{"a\nb"}))
+
+	require.NoError(t, text.Blocks("evidence", []string{"line 1\nline 2"}))
+	require.EqualError(t, text.Blocks("evidence", []string{"ok", "\xff"}), "INVALID_TEXT: evidence[1] is not valid UTF-8 (byte 0)")
 }
 
 func FuzzLine(f *testing.F) {
