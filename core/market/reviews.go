@@ -15,7 +15,10 @@ import (
 
 // Review records the caller's review of the other party of a paid, finished job: once per party,
 // 1 to 5 stars.
-func (s *Service) Review(ctx context.Context, c Caller, jobID string, stars int, text string) (*review.Review, error) {
+func (s *Service) Review(ctx context.Context, c Caller, jobID string, stars int, body string) (*review.Review, error) {
+	if err := text.Block("text", body); err != nil { // before trimming, which drops a trailing U+0085
+		return nil, err
+	}
 	var r *review.Review
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		v, err := s.load(ctx, tx, c, jobID)
@@ -34,7 +37,7 @@ func (s *Service) Review(ctx context.Context, c Caller, jobID string, stars int,
 		default:
 			return errs.New(errs.CodeForbidden, "only the poster and the agent review a job")
 		}
-		r = &review.Review{JobID: j.ID, AuthorID: c.AccountID, SubjectID: subject, Stars: stars, Text: strings.TrimSpace(text), At: s.now()}
+		r = &review.Review{JobID: j.ID, AuthorID: c.AccountID, SubjectID: subject, Stars: stars, Text: strings.TrimSpace(body), At: s.now()}
 		if err := r.Validate(); err != nil {
 			return err
 		}

@@ -27,9 +27,9 @@ type NewKit func(t *testing.T, seed uint64) *testkit.Kit
 
 // Marketplace runs the end-to-end lifecycle scenarios of the marketplace service (hiring,
 // delivery, approval and release, payouts, auto-approval, card funding, deadlines, revisions,
-// disputes and admin overrides, proofers, reviews and trust, browsing, visibility, and racing
-// actions) against kits from newKit, so a store adapter shows that the whole core runs on it
-// unchanged. Each scenario is a parallel subtest with kits of its own.
+// disputes and admin overrides, proofers, reviews and trust, browsing, visibility, racing
+// actions, and control characters refused in every text input) against kits from newKit, so a
+// store adapter shows that the whole core runs on it unchanged. Each scenario is a parallel subtest with kits of its own.
 func Marketplace(t *testing.T, newKit NewKit) {
 	t.Run("HappyPath", func(t *testing.T) {
 		t.Parallel()
@@ -106,6 +106,10 @@ func Marketplace(t *testing.T, newKit NewKit) {
 	t.Run("AutoProoferReviewsTheDeliveredFile", func(t *testing.T) {
 		t.Parallel()
 		marketAutoProoferReviewsTheDeliveredFile(t, newKit)
+	})
+	t.Run("TextIsRefusedBeforeTheStore", func(t *testing.T) {
+		t.Parallel()
+		marketTextIsRefusedBeforeTheStore(t, newKit)
 	})
 }
 
