@@ -144,7 +144,9 @@ func marketTextIsRefusedBeforeTheStore(t *testing.T, newKit NewKit) {
 		{"funding payment ref", false, func(v string) error { return errOf(k.Service.ConfirmFunding(k.Ctx, open.ID, "pi_"+v)) }},
 		{"funding job ID", false, func(v string) error { return errOf(k.Service.FundingFailed(k.Ctx, open.ID+v, "pi_1")) }},
 		{"claim task ID", false, func(v string) error { return errOf(k.Service.ClaimTask(k.Ctx, proofer, task.ID+v)) }},
-		{"scorecard task ID", false, func(v string) error { return errOf(k.Service.SubmitScorecard(k.Ctx, proofer, task.ID+v, card(func(*proof.Scorecard) {}))) }},
+		{"scorecard task ID", false, func(v string) error {
+			return errOf(k.Service.SubmitScorecard(k.Ctx, proofer, task.ID+v, card(func(*proof.Scorecard) {})))
+		}},
 		{"scorecard summary", true, func(v string) error {
 			return errOf(k.Service.SubmitScorecard(k.Ctx, proofer, task.ID, card(func(c *proof.Scorecard) { c.Summary = "ok " + v })))
 		}},
@@ -194,8 +196,12 @@ func marketTextIsRefusedBeforeTheStore(t *testing.T, newKit NewKit) {
 		{"payout failure reason", true, func(v string) error { return k.Service.PayoutFailed(k.Ctx, "po_1", v) }},
 		{"onboarding account ID", false, func(v string) error { return k.Service.PayoutOnboardingCompleted(k.Ctx, agent.AccountID+v) }},
 		{"grant admin account ID", false, func(v string) error { return k.Service.GrantAdmin(k.Ctx, market.System, agent.AccountID+v) }},
-		{"set admin email", false, func(v string) error { return k.Service.SetAdmin(k.Ctx, market.System, "ada"+v+"@example.test", true, "ops") }},
-		{"set admin reason", true, func(v string) error { return k.Service.SetAdmin(k.Ctx, market.System, "ada@example.test", true, "ops "+v) }},
+		{"set admin email", false, func(v string) error {
+			return k.Service.SetAdmin(k.Ctx, market.System, "ada"+v+"@example.test", true, "ops")
+		}},
+		{"set admin reason", true, func(v string) error {
+			return k.Service.SetAdmin(k.Ctx, market.System, "ada@example.test", true, "ops "+v)
+		}},
 		{"idempotency key", false, func(v string) error { return errOf(k.Service.BeginIdempotent(k.Ctx, poster, "k"+v, "hash")) }},
 	}
 	for _, tc := range cases {
