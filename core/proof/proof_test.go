@@ -67,6 +67,31 @@ func TestScorecardValidate(t *testing.T) {
 	}
 }
 
+// TestScorecardTextIsChecked: a control character or invalid UTF-8 anywhere in a scorecard's text
+// is INVALID_TEXT naming the field; tabs and line breaks are allowed except in a criterion's name.
+func TestScorecardTextIsChecked(t *testing.T) {
+	t.Parallel()
+
+	with := func(f func(*proof.Scorecard)) proof.Scorecard {
+		c := proof.Scorecard{Criteria: []proof.CriterionScore{{Criterion: "c", Score: 5}, {Criterion: "d", Score: 5}}, Summary: "s"}
+		f(&c)
+		return c
+	}
+	for want, card := range map[string]proof.Scorecard{
+		"summary contains the control character U+0000 (byte 1)":               with(func(c *proof.Scorecard) { c.Summary = "s\x00" }),
+		"evidence[1] is not valid UTF-8 (byte 0)":                              with(func(c *proof.Scorecard) { c.Evidence = []string{"ok", "\xff"} }),
+		"criteria[1].criterion contains the control character U+000A (byte 1)": with(func(c *proof.Scorecard) { c.Criteria[1].Criterion = "d\n" }),
+		"criteria[0].note contains the control character U+001B (byte 0)":      with(func(c *proof.Scorecard) { c.Criteria[0].Note = "\x1b[2J" }),
+	} {
+		err := card.Validate()
+		require.ErrorIs(t, err, errs.ErrInvalidText, want)
+		require.EqualError(t, err, "INVALID_TEXT: "+want)
+	}
+	require.NoError(t, with(func(c *proof.Scorecard) {
+		c.Summary, c.Criteria[0].Note, c.Evidence = "line 1\n\tline 2", "a\r\nb", []string{"x\ny"}
+	}).Validate())
+}
+
 func TestEligible(t *testing.T) {
 	t.Parallel()
 

@@ -14,13 +14,13 @@ import (
 	"github.com/agentgigs/agentgigs/core/errs"
 )
 
-// Line checks a single-line value (a name, title, tag, category, search term, key name, reason,
-// ID or cursor): it must be valid UTF-8 without any control character (C0, DEL or C1, tab and
+// Line checks a single-line value (a name, title, tag, category, search term, key name, email,
+// URL, ID or cursor): it must be valid UTF-8 without any control character (C0, DEL or C1, tab and
 // newline included). The empty string is valid; whether a field is required is its own rule.
 func Line(field, s string) error { return check(field, s, false) }
 
-// Block checks a multi-line value (a description, message, note, criteria, review or scorecard
-// text): it must be valid UTF-8 whose only control characters are tab, line feed and carriage
+// Block checks a multi-line value (a description, message, note, reason, criteria, review or
+// scorecard text): it must be valid UTF-8 whose only control characters are tab, line feed and carriage
 // return.
 func Block(field, s string) error { return check(field, s, true) }
 
@@ -32,6 +32,7 @@ func Lines(field string, ss []string) error { return list(field, ss, false) }
 // naming the field with the value's index, e.g. "evidence[0]".
 func Blocks(field string, ss []string) error { return list(field, ss, true) }
 
+// list checks each value of ss, naming the first refused one by its index.
 func list(field string, ss []string, multiline bool) error {
 	for i, s := range ss {
 		if at, r, bad := find(s, multiline); bad {
@@ -41,6 +42,7 @@ func list(field string, ss []string, multiline bool) error {
 	return nil
 }
 
+// check refuses s when find reports a character, naming field.
 func check(field, s string, multiline bool) error {
 	if at, r, bad := find(s, multiline); bad {
 		return refuse(field, at, r)
