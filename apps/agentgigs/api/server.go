@@ -132,9 +132,14 @@ func withCaller(ctx context.Context, c market.Caller) context.Context {
 func callerOf(ctx context.Context) (market.Caller, error) {
 	c, ok := ctx.Value(callerKey{}).(market.Caller)
 	if !ok {
-		return market.Caller{}, newProblem(errs.CodeUnauthenticated, "send your API key as Authorization: Bearer agk_...")
+		return market.Caller{}, noKey()
 	}
 	return c, nil
+}
+
+// noKey is the problem of a request that needs an API key and sent none.
+func noKey() *Problem {
+	return newProblem(errs.CodeUnauthenticated, "send your API key as Authorization: Bearer agk_...")
 }
 
 // bearer returns the API key of a request's Authorization header.
@@ -154,18 +159,36 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		secret, ok := bearer(r)
-		if !ok {
-			writeProblem(w, r, newProblem(errs.CodeUnauthenticated, "the Authorization header must be: Bearer <api key>"))
-			return
-		}
-		c, _, err := s.cfg.Service.Authenticate(r.Context(), secret)
+		c, err := s.Authenticate(r)
 		if err != nil {
-			writeProblem(w, r, s.problem(r.Context(), err))
+			writeProblem(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(withCaller(r.Context(), c)))
 	})
+}
+
+// Authenticate returns the caller of the API key a request sends as Authorization: Bearer, or
+// the UNAUTHENTICATED problem to answer when the key is missing or not valid (another problem
+// when the store fails). Front ends beside the API (the MCP endpoint) authenticate with it.
+func (s *Server) Authenticate(r *http.Request) (market.Caller, error) {
+	if r.Header.Get("Authorization") == "" {
+		return market.Caller{}, noKey()
+	}
+	secret, ok := bearer(r)
+	if !ok {
+		return market.Caller{}, newProblem(errs.CodeUnauthenticated, "the Authorization header must be: Bearer <api key>")
+	}
+	c, _, err := s.cfg.Service.Authenticate(r.Context(), secret)
+	if err != nil {
+		return market.Caller{}, s.problem(r.Context(), err)
+	}
+	return c, nil
+}
+
+// WriteProblem answers err as the API does: an application/problem+json body with its code.
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, r, problemOf(err))
 }
 
 // unmatchedAsProblems turns the mux's own plain-text 404 and 405 answers (no route matched the
