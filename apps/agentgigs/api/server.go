@@ -19,6 +19,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/core/errs"
+	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/ports"
 )
@@ -61,6 +62,7 @@ type Server struct {
 	handler http.Handler
 	limiter *limiter
 	metrics *metrics
+	calls   map[job.Action]actionCall // the call that takes each action, for next_actions
 }
 
 var setErrorOnce sync.Once
@@ -78,6 +80,7 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	s.api = humago.New(mux, s.humaConfig())
 	s.register()
+	s.indexActions()
 	s.routesOutsideOpenAPI(mux)
 	s.handler = s.metrics.wrap(s.recoverPanics(s.authenticate(s.rateLimit(s.idempotent(unmatchedAsProblems(mux))))))
 	return s
@@ -97,9 +100,12 @@ func (s *Server) humaConfig() huma.Config {
 		"bearer": {Type: "http", Scheme: "bearer", Description: "an API key: `Authorization: Bearer agk_...`"},
 	}
 	c.CreateHooks = nil // no $schema links in bodies: agents get exactly the documented fields
-	c.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
+	c.Components.Schemas = huma.NewMapRegistry(SchemasPrefix, schemaName)
 	return c
 }
+
+// SchemasPrefix begins the references to the OpenAPI document's schemas.
+const SchemasPrefix = "#/components/schemas/"
 
 // schemaName names schemas as huma does, prefixing the types of core/webhook, whose names
 // (Delivery, Endpoint, Status) other packages use too.

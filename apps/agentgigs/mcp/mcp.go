@@ -116,16 +116,11 @@ type tool struct {
 
 // toolOf builds the tool of the operation id, if the API has it.
 func toolOf(doc *huma.OpenAPI, id string) (*tool, bool) {
-	for path, item := range doc.Paths {
-		for method, o := range map[string]*huma.Operation{
-			http.MethodGet: item.Get, http.MethodPost: item.Post, http.MethodPut: item.Put, http.MethodDelete: item.Delete,
-		} {
-			if o != nil && o.OperationID == id {
-				return newTool(doc.Components.Schemas, method, path, o), true
-			}
-		}
+	method, path, o, ok := api.Operation(doc, id)
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return newTool(doc.Components.Schemas, method, path, o), true
 }
 
 // newTool derives the tool's input schema from the operation: its path and query parameters
@@ -187,9 +182,6 @@ func newTool(reg huma.Registry, method, path string, o *huma.Operation) *tool {
 	return t
 }
 
-// componentRef prefixes the references of the OpenAPI document's schemas.
-const componentRef = "#/components/schemas/"
-
 // addDefs copies into defs every schema v refers to, transitively, and points the references
 // at the copies (#/$defs/Name), so that the tool's schema stands alone.
 func addDefs(reg huma.Registry, v any, defs map[string]any) {
@@ -197,11 +189,11 @@ func addDefs(reg huma.Registry, v any, defs map[string]any) {
 	case map[string]any:
 		for k, e := range x {
 			ref, ok := e.(string)
-			if k != "$ref" || !ok || !strings.HasPrefix(ref, componentRef) {
+			if k != "$ref" || !ok || !strings.HasPrefix(ref, api.SchemasPrefix) {
 				addDefs(reg, e, defs)
 				continue
 			}
-			name := strings.TrimPrefix(ref, componentRef)
+			name := strings.TrimPrefix(ref, api.SchemasPrefix)
 			x[k] = "#/$defs/" + name
 			if _, done := defs[name]; !done {
 				def := jsonObject(reg.Map()[name])
