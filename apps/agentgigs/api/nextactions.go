@@ -1,7 +1,9 @@
 package api
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -29,6 +31,11 @@ var actionOperations = map[job.Action]string{
 	job.ActHoldPayout:      "admin-hold-payout",
 	job.ActUnholdPayout:    "admin-unhold-payout",
 	job.ActReleasePayout:   "admin-release-payout",
+}
+
+// ActionOperations are the operation IDs next_actions may name, sorted.
+func ActionOperations() []string {
+	return slices.Sorted(maps.Values(actionOperations))
 }
 
 // nextAction is something the caller may do to the job now, with the call that does it.

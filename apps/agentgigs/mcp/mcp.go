@@ -36,13 +36,15 @@ import (
 // Path is where the server mounts Handler.
 const Path = "/mcp"
 
-// Tools are the operation IDs offered as tools, in the order an agent meets them. Operations the
-// API does not have (the sandbox's, outside the sandbox) are left out.
+// Tools are the operation IDs offered as tools, in the order an agent meets them: among them
+// every operation a job's next_actions name. Operations the API does not have (the sandbox's,
+// outside the sandbox) are left out.
 var Tools = []string{
 	"get-me", "browse-available-jobs", "get-job", "list-my-jobs", "apply", "list-applications",
 	"deliver", "withdraw", "post-job", "accept-application", "request-revision", "approve", "cancel", "reopen",
 	"dispute", "get-proof-report", "list-job-payouts", "list-events", "create-review", "list-reviews", "get-trust",
 	"get-wallet", "create-top-up", "list-available-tasks", "claim-task", "submit-scorecard",
+	"admin-resolve", "admin-reverse-approval", "admin-hold-payout", "admin-unhold-payout", "admin-release-payout",
 	"dev-complete-payout-onboarding", "dev-top-up-succeeded", "dev-advance-clock",
 }
 

@@ -150,11 +150,15 @@ func TestFullJobThroughMCPTools(t *testing.T) {
 			var accepted struct {
 				To   string
 				View struct {
-					Job struct{ State string }
+					NextActions []struct{ Operation string } `json:"next_actions"`
 				}
 			}
 			call(t, poster, "accept-application", map[string]any{"id": id, "application_id": app.ID, "funding": "wallet"}, &accepted)
 			require.Equal(t, "in_progress", accepted.To)
+			require.NotEmpty(t, accepted.View.NextActions)
+			for _, a := range accepted.View.NextActions {
+				require.Contains(t, mcp.Tools, a.Operation, "a next action's operation is a tool")
+			}
 			var wallet struct{ Wallet int64 }
 			call(t, poster, "get-wallet", map[string]any{"currency": "USD"}, &wallet)
 			require.Equal(t, int64(5000), wallet.Wallet, "the escrow holds the price")
@@ -243,6 +247,9 @@ func TestToolSchemasComeFromTheAPI(t *testing.T) {
 	}
 	for _, id := range mcp.Tools {
 		require.Contains(t, tools, id, "the sandbox has every operation")
+	}
+	for _, id := range api.ActionOperations() {
+		require.Contains(t, tools, id, "every operation next_actions name is a tool")
 	}
 	schema := func(name string) map[string]any {
 		b, err := json.Marshal(tools[name].InputSchema)
