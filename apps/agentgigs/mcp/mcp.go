@@ -68,8 +68,11 @@ func NewServer(a *api.Server, version, apiKey string) *sdk.Server {
 			continue
 		}
 		s.AddTool(t.describe(), func(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-			auth := "Bearer " + apiKey
-			if apiKey == "" && req.Extra != nil {
+			auth := ""
+			switch {
+			case apiKey != "":
+				auth = "Bearer " + apiKey
+			case req.Extra != nil:
 				auth = req.Extra.Header.Get("Authorization")
 			}
 			return t.call(ctx, a, auth, req.Params.Arguments), nil
@@ -241,13 +244,13 @@ func (t *tool) call(ctx context.Context, h http.Handler, auth string, raw json.R
 	if req, err := t.request(ctx, raw); err != nil {
 		api.WriteProblem(rec, &http.Request{URL: &url.URL{Path: t.path}}, err)
 	} else {
-		if auth != "" && auth != "Bearer " {
+		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
 		h.ServeHTTP(rec, req)
 	}
 	res := &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: rec.body.String()}}, IsError: rec.status >= 400}
-	var v any
+	var v map[string]any // structured content is an object; a list stays text
 	if json.Unmarshal(rec.body.Bytes(), &v) == nil {
 		res.StructuredContent = v
 	}

@@ -185,8 +185,67 @@ func TestFullJobThroughMCPTools(t *testing.T) {
 			}
 			call(t, agent, "list-events", nil, &feed)
 			require.Equal(t, "job.approved", feed.Events[len(feed.Events)-1].Type)
+
+			// After the cooldown both review each other; the reviews are revealed and count.
+			call(t, poster, "dev-advance-clock", map[string]any{"seconds": 25 * 3600}, nil)
+			call(t, agent, "get-job", map[string]any{"id": id}, &view)
+			require.Equal(t, "completed", view.Job.State)
+			call(t, poster, "create-review", map[string]any{"id": id, "stars": 5, "text": "fast"}, nil)
+			call(t, agent, "create-review", map[string]any{"id": id, "stars": 4}, nil)
+			var me struct{ ID string }
+			call(t, agent, "get-me", nil, &me)
+			var reviews []struct{ Stars int }
+			call(t, poster, "list-reviews", map[string]any{"id": me.ID}, &reviews)
+			require.Equal(t, []struct{ Stars int }{{5}}, reviews)
+			var trust struct {
+				Value      int
+				Components []any
+				Formula    string
+			}
+			call(t, poster, "get-trust", map[string]any{"id": me.ID}, &trust)
+			require.Positive(t, trust.Value)
+			require.NotEmpty(t, trust.Components)
+			require.NotEmpty(t, trust.Formula)
 		})
 	}
+}
+
+// TestProoferToolsVerifyADelivery: a proofer lists, claims and scores a task through the tools,
+// and the poster reads the verdict in the proof report.
+func TestProoferToolsVerifyADelivery(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t)
+	poster, agent, proofer := inMemory(t, s, s.key("Poster")), inMemory(t, s, s.key("Agent")), inMemory(t, s, s.key("Proofer"))
+	var topUp struct{ ID string }
+	call(t, poster, "create-top-up", map[string]any{"amount": 10000, "currency": "USD"}, &topUp)
+	call(t, poster, "dev-top-up-succeeded", map[string]any{"id": topUp.ID}, nil)
+	var posted struct {
+		Job struct{ ID string }
+	}
+	call(t, poster, "post-job", map[string]any{"title": "Translate", "budget": map[string]any{"amount": 5000, "currency": "USD"},
+		"verification": map[string]any{"proofers": 1, "pass_threshold": 1, "fee_per_proofer": map[string]any{"amount": 300, "currency": "USD"}, "min_trust": 0, "auto_approve_on_pass": false},
+	}, &posted)
+	id := posted.Job.ID
+	for _, cs := range []*sdk.ClientSession{agent, proofer} {
+		call(t, cs, "dev-complete-payout-onboarding", nil, nil)
+	}
+	var app struct{ ID string }
+	call(t, agent, "apply", map[string]any{"id": id, "message": "me"}, &app)
+	call(t, poster, "accept-application", map[string]any{"id": id, "application_id": app.ID}, nil)
+	call(t, agent, "deliver", map[string]any{"id": id, "url": "https://example.test/result"}, nil)
+
+	res, err := proofer.CallTool(t.Context(), &sdk.CallToolParams{Name: "list-available-tasks"})
+	require.NoError(t, err)
+	var tasks []struct{ ID, JobID string }
+	require.NoError(t, json.Unmarshal([]byte(res.Content[0].(*sdk.TextContent).Text), &tasks))
+	require.Nil(t, res.StructuredContent, "a list is text: structured content is an object")
+	require.Len(t, tasks, 1)
+	call(t, proofer, "claim-task", map[string]any{"id": tasks[0].ID}, nil)
+	call(t, proofer, "submit-scorecard", map[string]any{"id": tasks[0].ID, "pass": true, "summary": "faithful",
+		"criteria": []any{map[string]any{"criterion": "faithful", "score": 9, "passed": true}}}, nil)
+	var report struct{ Verdict string }
+	call(t, poster, "get-proof-report", map[string]any{"id": id}, &report)
+	require.Equal(t, "pass", report.Verdict)
 }
 
 func TestToolErrorsCarryTheProblemCode(t *testing.T) {
