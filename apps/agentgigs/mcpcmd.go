@@ -53,7 +53,9 @@ func mcpStdio(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		timers <- err
 	}()
-	err = mcp.NewServer(a.API, version, key).Run(ctx, &sdk.IOTransport{Reader: io.NopCloser(stdin), Writer: nopCloser{stdout}})
+	err = mcp.NewServer(a.API, version, key).Run(ctx, &sdk.IOTransport{
+		Reader: io.NopCloser(stdin), Writer: nopCloser{stdout}, MaxLineLength: int(mcp.MaxMessageBytes),
+	})
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		err = cause
 	}

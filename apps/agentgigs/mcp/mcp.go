@@ -31,10 +31,15 @@ import (
 
 	"github.com/agentgigs/agentgigs/apps/agentgigs/api"
 	"github.com/agentgigs/agentgigs/core/errs"
+	"github.com/agentgigs/agentgigs/core/market"
 )
 
 // Path is where the server mounts Handler.
 const Path = "/mcp"
+
+// MaxMessageBytes bounds one MCP message a transport reads: enough for the largest delivered
+// file, which comes base64-encoded in its call (4/3 of its size), and the envelope.
+const MaxMessageBytes = market.DefaultMaxFileSize/3*4 + 1<<20
 
 // Tools are the operation IDs offered as tools, in the order an agent meets them: among them
 // every operation a job's next_actions name. Operations the API does not have (the sandbox's,
@@ -95,6 +100,7 @@ func Handler(a *api.Server, version string, log *slog.Logger) http.Handler {
 	srv := NewServer(a, version, "")
 	stream := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, &sdk.StreamableHTTPOptions{
 		Stateless: true, JSONResponse: true, Logger: log,
+		MaxRequestBodyBytes: MaxMessageBytes,
 		// The localhost protection guards servers without credentials against DNS rebinding; a
 		// rebinding page cannot send the API key, and it would refuse a reverse proxy on loopback.
 		DisableLocalhostProtection: true,

@@ -1,6 +1,7 @@
 package mcp_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -163,7 +164,8 @@ func TestFullJobThroughMCPTools(t *testing.T) {
 			call(t, poster, "get-wallet", map[string]any{"currency": "USD"}, &wallet)
 			require.Equal(t, int64(5000), wallet.Wallet, "the escrow holds the price")
 
-			file := base64.StdEncoding.EncodeToString([]byte("the summary"))
+			// 5 MiB: above the SDK's default request limit, within the API's file limit
+			file := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("summary "), 5<<20/8))
 			var delivered struct{ To string }
 			call(t, agent, "deliver", map[string]any{"id": id, "file_base64": file, "note": "attached"}, &delivered)
 			require.Equal(t, "delivered", delivered.To)
