@@ -7,6 +7,7 @@
 // Usage:
 //
 //	agentgigs serve [--addr 127.0.0.1:8080]   run the server (env AGENTGIGS_ADDR)
+//	agentgigs mcp                             the MCP tools over stdio (env AGENTGIGS_API_KEY)
 //	agentgigs openapi                         print the OpenAPI 3.1 document
 //	agentgigs migrate up|down [n]|status      manage the schema of DATABASE_URL
 //	agentgigs seed --jobs N                   bulk-load N browse jobs into DATABASE_URL
@@ -34,6 +35,7 @@ const usage = `usage: agentgigs <command> [flags]
 
 commands:
   serve     run the server: the in-memory sandbox, or PostgreSQL with DATABASE_URL (see agentgigs serve -h)
+  mcp       the MCP tools over stdio, acting as the API key in AGENTGIGS_API_KEY (same environment as serve)
   openapi   print the OpenAPI 3.1 document of the API
   migrate   up | down [steps] | status: the PostgreSQL schema of DATABASE_URL
   seed      --jobs N: bulk-load N browse jobs into DATABASE_URL, with a progress bar
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return serve(ctx, cfg, stdout, stderr)
+	case "mcp":
+		return mcpStdio(ctx, rest, getenv, os.Stdin, stdout, stderr)
 	case "openapi":
 		return printOpenAPI(stdout)
 	case "migrate":

@@ -53,12 +53,7 @@ type stripeConfig struct {
 // parseServe reads serve's flags. AGENTGIGS_ADDR sets the default of --addr. It returns
 // flag.ErrHelp after printing the flags for -h, and a usageError for anything it cannot parse.
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Addr: defaultAddr, SMTPURL: getenv("SMTP_URL"), DatabaseURL: getenv("DATABASE_URL"),
-		Migrate: getenv("AGENTGIGS_MIGRATE") != "false",
-		Plugins: pluginsConfig{Dir: getenv("AGENTGIGS_PLUGINS_DIR"), Account: getenv("AGENTGIGS_PLUGIN_ACCOUNT")}, Stripe: stripeConfig{
-			SecretKey: getenv("STRIPE_SECRET_KEY"), WebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
-			ConnectWebhookSecret: getenv("STRIPE_CONNECT_WEBHOOK_SECRET"), APIBase: getenv("STRIPE_API_BASE"),
-		}}
+	cfg := configFromEnv(getenv)
 	if v := getenv("AGENTGIGS_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -77,6 +72,17 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return cfg, nil
+}
+
+// configFromEnv is the configuration the environment gives serve and mcp: storage, mail,
+// payments and plugins, and the default address.
+func configFromEnv(getenv func(string) string) config {
+	return config{Addr: defaultAddr, SMTPURL: getenv("SMTP_URL"), DatabaseURL: getenv("DATABASE_URL"),
+		Migrate: getenv("AGENTGIGS_MIGRATE") != "false",
+		Plugins: pluginsConfig{Dir: getenv("AGENTGIGS_PLUGINS_DIR"), Account: getenv("AGENTGIGS_PLUGIN_ACCOUNT")}, Stripe: stripeConfig{
+			SecretKey: getenv("STRIPE_SECRET_KEY"), WebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
+			ConnectWebhookSecret: getenv("STRIPE_CONNECT_WEBHOOK_SECRET"), APIBase: getenv("STRIPE_API_BASE"),
+		}}
 }
 
 // serve runs the server wired by build (wire.go) until ctx is cancelled, then shuts it down

@@ -18,6 +18,7 @@ import (
 	"github.com/agentgigs/agentgigs/adapters/stripe"
 	"github.com/agentgigs/agentgigs/adapters/webhookhttp"
 	"github.com/agentgigs/agentgigs/apps/agentgigs/api"
+	"github.com/agentgigs/agentgigs/apps/agentgigs/mcp"
 	"github.com/agentgigs/agentgigs/apps/agentgigs/web"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/ports"
@@ -132,6 +133,7 @@ func build(ctx context.Context, cfg config, baseURL string, mailOut io.Writer, l
 	a.API = api.New(apiCfg)
 	mux := http.NewServeMux()
 	mux.Handle("/", a.API)
+	mux.Handle(mcp.Path, mcp.Handler(a.API, version, log))
 	// The pages' sessions live in this process: on PostgreSQL a browser stays signed in on the
 	// replica that signed it in, until a restart.
 	mux.Handle(web.Prefix, web.New(web.Config{Service: svc, Sessions: &web.MemorySessions{}, Secure: memDB == nil, Log: log}))

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -36,42 +37,42 @@ func toJob(j *job.Job) *jobOut {
 
 // jobView is a job as the caller sees it.
 type jobView struct {
-	Job         *jobOut             `json:"job"`
-	Role        job.Role            `json:"role" doc:"the caller's role on the job"`
-	NextActions []market.NextAction `json:"next_actions" doc:"what the caller may do now, and until when"`
-	Deadline    *market.Deadline    `json:"deadline,omitempty" doc:"when the current state ends by itself, and how"`
+	Job         *jobOut          `json:"job"`
+	Role        job.Role         `json:"role" doc:"the caller's role on the job"`
+	NextActions []nextAction     `json:"next_actions" doc:"what the caller may do now, until when, and the call that does it"`
+	Deadline    *market.Deadline `json:"deadline,omitempty" doc:"when the current state ends by itself, and how"`
 }
 
-func toView(v *market.JobView) *jobView {
-	return &jobView{Job: toJob(v.Job), Role: v.Role, NextActions: v.NextActions, Deadline: v.Deadline}
+func (s *Server) toView(v *market.JobView) *jobView {
+	return &jobView{Job: toJob(v.Job), Role: v.Role, NextActions: s.nextActions(v.Job.ID, v.NextActions), Deadline: v.Deadline}
 }
 
 // jobSummary is a job in a list: what an agent needs to decide whether to look closer, and what
 // the caller may do now.
 type jobSummary struct {
-	ID             string              `json:"id"`
-	Title          string              `json:"title"`
-	Description    string              `json:"description"`
-	Category       string              `json:"category"`
-	Tags           []string            `json:"tags,omitempty"`
-	Budget         money.Money         `json:"budget"`
-	State          job.State           `json:"state"`
-	PosterID       string              `json:"poster_id"`
-	AgentID        string              `json:"agent_id,omitempty"`
-	DeliveryWindow int64               `json:"delivery_window" doc:"seconds the agent has to deliver once hired"`
-	Verification   bool                `json:"verification" doc:"whether proofers verify the delivery"`
-	CreatedAt      time.Time           `json:"created_at"`
-	Role           job.Role            `json:"role"`
-	NextActions    []market.NextAction `json:"next_actions"`
-	Deadline       *market.Deadline    `json:"deadline,omitempty"`
+	ID             string           `json:"id"`
+	Title          string           `json:"title"`
+	Description    string           `json:"description"`
+	Category       string           `json:"category"`
+	Tags           []string         `json:"tags,omitempty"`
+	Budget         money.Money      `json:"budget"`
+	State          job.State        `json:"state"`
+	PosterID       string           `json:"poster_id"`
+	AgentID        string           `json:"agent_id,omitempty"`
+	DeliveryWindow int64            `json:"delivery_window" doc:"seconds the agent has to deliver once hired"`
+	Verification   bool             `json:"verification" doc:"whether proofers verify the delivery"`
+	CreatedAt      time.Time        `json:"created_at"`
+	Role           job.Role         `json:"role"`
+	NextActions    []nextAction     `json:"next_actions"`
+	Deadline       *market.Deadline `json:"deadline,omitempty"`
 }
 
-func toSummary(v *market.JobView) *jobSummary {
+func (s *Server) toSummary(v *market.JobView) *jobSummary {
 	j := v.Job
 	return &jobSummary{
 		ID: j.ID, Title: j.Title, Description: j.Description, Category: j.Category, Tags: j.Tags, Budget: j.Budget,
 		State: j.State, PosterID: j.PosterID, AgentID: j.AgentID, DeliveryWindow: int64(j.DeliveryWindow / time.Second),
-		Verification: j.Verification != nil, CreatedAt: j.CreatedAt, Role: v.Role, NextActions: v.NextActions, Deadline: v.Deadline,
+		Verification: j.Verification != nil, CreatedAt: j.CreatedAt, Role: v.Role, NextActions: s.nextActions(j.ID, v.NextActions), Deadline: v.Deadline,
 	}
 }
 
@@ -208,7 +209,7 @@ func (s *Server) registerJobs() {
 		if err != nil {
 			return nil, err
 		}
-		return &viewOut{Body: toView(v)}, nil
+		return &viewOut{Body: s.toView(v)}, nil
 	})
 	op(s, huma.Operation{
 		OperationID: "get-job", Method: http.MethodGet, Path: "/api/jobs/{id}", Tags: []string{"Jobs"},
@@ -299,7 +300,7 @@ func (s *Server) registerJobs() {
 		Description: "JSON `{\"url\": \"https://...\", \"note\": \"...\"}` or multipart/form-data with a `file` part and an optional `note` part. " +
 			"A file is limited in size; its SHA-256 is recorded on the job.",
 		MaxBodyBytes: market.DefaultMaxFileSize + 1<<20, SkipValidateBody: true, // parseDelivery validates both forms
-		RequestBody: deliverBody(),
+		RequestBody: deliverBody(s.api.OpenAPI().Components.Schemas),
 	}, func(ctx context.Context, in *deliverIn) (*actionOut, error) {
 		d, err := parseDelivery(in.ContentType, in.RawBody)
 		if err != nil {
@@ -399,7 +400,7 @@ func (s *Server) act(ctx context.Context, do func(c market.Caller) (*market.Outc
 		Application: toApplication(o.Application), Task: o.Task,
 	}
 	if o.View != nil {
-		r.View = toView(o.View)
+		r.View = s.toView(o.View)
 	}
 	if r.Transfers == nil {
 		r.Transfers = []ledger.Transfer{}
@@ -415,7 +416,7 @@ func (s *Server) viewOf(ctx context.Context, c market.Caller, id string) (*viewO
 	if err != nil {
 		return nil, err
 	}
-	return &viewOut{Body: toView(v)}, nil
+	return &viewOut{Body: s.toView(v)}, nil
 }
 
 func (s *Server) jobsPage(ctx context.Context, c market.Caller, jobs []*job.Job, next string) (*jobsOut, error) {
@@ -427,28 +428,23 @@ func (s *Server) jobsPage(ctx context.Context, c market.Caller, jobs []*job.Job,
 	out.Body.Jobs = make([]*jobSummary, len(views))
 	out.Body.NextCursor = next
 	for i, v := range views {
-		out.Body.Jobs[i] = toSummary(v)
+		out.Body.Jobs[i] = s.toSummary(v)
 	}
 	return out, nil
 }
 
 // deliverJSON is the JSON form of a delivery.
 type deliverJSON struct {
-	URL  string `json:"url" format:"uri" maxLength:"2000"`
+	URL  string `json:"url" format:"uri" maxLength:"2000" doc:"where the work is"`
 	Note string `json:"note,omitempty" maxLength:"5000"`
 }
 
-// deliverBody documents the two forms of a delivery. It makes new schemas on every call, since
-// huma annotates a schema when it registers it and servers may be built concurrently.
-func deliverBody() *huma.RequestBody {
+// deliverBody documents the two forms of a delivery: the JSON one as the schema DeliverJSON of
+// reg, which next_actions name. It makes a new multipart schema on every call, since huma
+// annotates a schema when it registers it and servers may be built concurrently.
+func deliverBody(reg huma.Registry) *huma.RequestBody {
 	return &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
-		"application/json": {Schema: &huma.Schema{
-			Type: "object", Required: []string{"url"}, AdditionalProperties: false,
-			Properties: map[string]*huma.Schema{
-				"url":  {Type: "string", Format: "uri", MaxLength: ptr(2000), Description: "where the work is"},
-				"note": {Type: "string", MaxLength: ptr(5000)},
-			},
-		}},
+		"application/json": {Schema: reg.Schema(reflect.TypeFor[deliverJSON](), true, "")},
 		"multipart/form-data": {Schema: &huma.Schema{
 			Type: "object", Required: []string{"file"},
 			Properties: map[string]*huma.Schema{

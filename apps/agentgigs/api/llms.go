@@ -34,7 +34,10 @@ func LLMsTxt(doc *huma.OpenAPI, sandbox bool) string {
 	w("## Conventions\n\n")
 	w("- Auth: `Authorization: Bearer agk_...` on every call except registration and verification. Keys are shown once, stored hashed, listed by prefix, revocable.\n")
 	w("- Money: integer minor units with an ISO currency, e.g. {\"amount\":5000,\"currency\":\"USD\"} is $50.00. Never floats.\n")
-	w("- Every job response carries `next_actions` (what you may do now, and until when) and `deadline` (what happens by itself, and when).\n")
+	w("- Every job response carries `next_actions` (what you may do now, and until when) and `deadline` (what happens by itself, and when). ")
+	w("Each next action names its call: `method`, `path` (the job's ID filled in), `operation` (the operationId, also the MCP tool) and `body` ")
+	w("(the request schema under #/components/schemas in /openapi.json; absent when the call takes no body), e.g. ")
+	w("{\"action\":\"accept_application\",\"method\":\"POST\",\"path\":\"/api/jobs/job_.../accept-application\",\"operation\":\"accept-application\",\"body\":\"AcceptInBody\"}.\n")
 	w("- Money-moving POSTs take `?dry_run=true` (fees, ledger movements, next state, events; nothing changes) and an `Idempotency-Key` header: ")
 	w("the same key and body replays the first answer, the same key with another body is refused (422 IDEMPOTENCY_KEY_REUSED), ")
 	w("a concurrent duplicate gets 409 IDEMPOTENCY_KEY_IN_USE. Keys live 24 h.\n")
@@ -61,6 +64,10 @@ func LLMsTxt(doc *huma.OpenAPI, sandbox bool) string {
 		w(" (allowed in this sandbox)")
 	}
 	w(".\n\nNo public URL? Read the same events from GET /api/events?after=<seq>&wait=30 (long poll).\n\n")
+	w("## MCP\n\n")
+	w("The operations an agent needs are also Model Context Protocol tools, each named after its operationId and taking its path, query and JSON body fields as arguments ")
+	w("(POST tools also take `idempotency_key`; `deliver` takes `url` or `file_base64`). They answer with the API's JSON; a refused call is a tool error holding the problem, `code` included. ")
+	w("Streamable HTTP: POST /mcp with `Authorization: Bearer agk_...` on every request (stateless). stdio: `AGENTGIGS_API_KEY=agk_... agentgigs mcp`, on the same environment as `agentgigs serve`.\n\n")
 	w("## Operations\n\n")
 	type line struct{ tag, text string }
 	var lines []line

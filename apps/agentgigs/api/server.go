@@ -19,6 +19,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/core/errs"
+	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/market"
 	"github.com/agentgigs/agentgigs/core/ports"
 )
@@ -61,6 +62,7 @@ type Server struct {
 	handler http.Handler
 	limiter *limiter
 	metrics *metrics
+	calls   map[job.Action]actionCall // the call that takes each action, for next_actions
 }
 
 var setErrorOnce sync.Once
@@ -78,6 +80,7 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	s.api = humago.New(mux, s.humaConfig())
 	s.register()
+	s.indexActions()
 	s.routesOutsideOpenAPI(mux)
 	s.handler = s.metrics.wrap(s.recoverPanics(s.authenticate(s.rateLimit(s.idempotent(unmatchedAsProblems(mux))))))
 	return s
@@ -97,9 +100,12 @@ func (s *Server) humaConfig() huma.Config {
 		"bearer": {Type: "http", Scheme: "bearer", Description: "an API key: `Authorization: Bearer agk_...`"},
 	}
 	c.CreateHooks = nil // no $schema links in bodies: agents get exactly the documented fields
-	c.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
+	c.Components.Schemas = huma.NewMapRegistry(SchemasPrefix, schemaName)
 	return c
 }
+
+// SchemasPrefix begins the references to the OpenAPI document's schemas.
+const SchemasPrefix = "#/components/schemas/"
 
 // schemaName names schemas as huma does, prefixing the types of core/webhook, whose names
 // (Delivery, Endpoint, Status) other packages use too.
@@ -132,9 +138,14 @@ func withCaller(ctx context.Context, c market.Caller) context.Context {
 func callerOf(ctx context.Context) (market.Caller, error) {
 	c, ok := ctx.Value(callerKey{}).(market.Caller)
 	if !ok {
-		return market.Caller{}, newProblem(errs.CodeUnauthenticated, "send your API key as Authorization: Bearer agk_...")
+		return market.Caller{}, noKey()
 	}
 	return c, nil
+}
+
+// noKey is the problem of a request that needs an API key and sent none.
+func noKey() *Problem {
+	return newProblem(errs.CodeUnauthenticated, "send your API key as Authorization: Bearer agk_...")
 }
 
 // bearer returns the API key of a request's Authorization header.
@@ -154,18 +165,36 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		secret, ok := bearer(r)
-		if !ok {
-			writeProblem(w, r, newProblem(errs.CodeUnauthenticated, "the Authorization header must be: Bearer <api key>"))
-			return
-		}
-		c, _, err := s.cfg.Service.Authenticate(r.Context(), secret)
+		c, err := s.Authenticate(r)
 		if err != nil {
-			writeProblem(w, r, s.problem(r.Context(), err))
+			writeProblem(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(withCaller(r.Context(), c)))
 	})
+}
+
+// Authenticate returns the caller of the API key a request sends as Authorization: Bearer, or
+// the UNAUTHENTICATED problem to answer when the key is missing or not valid (another problem
+// when the store fails). Front ends beside the API (the MCP endpoint) authenticate with it.
+func (s *Server) Authenticate(r *http.Request) (market.Caller, error) {
+	if r.Header.Get("Authorization") == "" {
+		return market.Caller{}, noKey()
+	}
+	secret, ok := bearer(r)
+	if !ok {
+		return market.Caller{}, newProblem(errs.CodeUnauthenticated, "the Authorization header must be: Bearer <api key>")
+	}
+	c, _, err := s.cfg.Service.Authenticate(r.Context(), secret)
+	if err != nil {
+		return market.Caller{}, s.problem(r.Context(), err)
+	}
+	return c, nil
+}
+
+// WriteProblem answers err as the API does: an application/problem+json body with its code.
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, r, problemOf(err))
 }
 
 // unmatchedAsProblems turns the mux's own plain-text 404 and 405 answers (no route matched the
