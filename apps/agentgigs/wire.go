@@ -136,7 +136,7 @@ func build(ctx context.Context, cfg config, baseURL string, mailOut io.Writer, l
 	// replica that signed it in, until a restart.
 	mux.Handle(web.Prefix, web.New(web.Config{Service: svc, Sessions: &web.MemorySessions{}, Secure: memDB == nil, Log: log}))
 	if stripeAdapter != nil {
-		mux.Handle(stripeWebhookPath, stripe.NewWebhookHandler(cfg.Stripe.WebhookSecret, cfg.Stripe.ConnectWebhookSecret, svc))
+		mux.Handle(stripeWebhookPath, stripe.NewWebhookHandler(cfg.Stripe.WebhookSecret, cfg.Stripe.ConnectWebhookSecret, svc, stripeAdapter))
 	}
 	a.Handler = mux
 	ok = true

@@ -98,17 +98,20 @@ type Job struct {
 	ApplicationID string        `json:"application_id,omitempty"`
 	Funding       FundingSource `json:"funding,omitempty"`
 	PaymentRef    string        `json:"payment_ref,omitempty"`
-	Revisions     int           `json:"revisions"`
-	Delivery      *Delivery     `json:"delivery,omitempty"`
-	DeliveryDueAt time.Time     `json:"delivery_due_at,omitzero"`
-	DeadlineAt    time.Time     `json:"deadline_at,omitzero"` // when the current state's default outcome runs; zero when none
-	PlatformFee   money.Money   `json:"platform_fee"`
-	AgentNet      money.Money   `json:"agent_net"`
-	ProoferFees   money.Money   `json:"proofer_fees"` // proofer fees already paid from escrow
-	PayoutHeld    bool          `json:"payout_held"`
-	PayoutID      string        `json:"payout_id,omitempty"`
-	Dispute       *Dispute      `json:"dispute,omitempty"`
-	Verdict       string        `json:"verdict,omitempty"` // "pass" or "fail" once verification completed
+	// CheckoutURL is where the poster pays a card payment that needs a human (no saved card);
+	// empty otherwise.
+	CheckoutURL   string      `json:"checkout_url,omitempty"`
+	Revisions     int         `json:"revisions"`
+	Delivery      *Delivery   `json:"delivery,omitempty"`
+	DeliveryDueAt time.Time   `json:"delivery_due_at,omitzero"`
+	DeadlineAt    time.Time   `json:"deadline_at,omitzero"` // when the current state's default outcome runs; zero when none
+	PlatformFee   money.Money `json:"platform_fee"`
+	AgentNet      money.Money `json:"agent_net"`
+	ProoferFees   money.Money `json:"proofer_fees"` // proofer fees already paid from escrow
+	PayoutHeld    bool        `json:"payout_held"`
+	PayoutID      string      `json:"payout_id,omitempty"`
+	Dispute       *Dispute    `json:"dispute,omitempty"`
+	Verdict       string      `json:"verdict,omitempty"` // "pass" or "fail" once verification completed
 
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
