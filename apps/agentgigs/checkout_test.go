@@ -31,6 +31,7 @@ func TestProductionMoneyPath(t *testing.T) {
 	env := map[string]string{
 		"DATABASE_URL":      pgtest.URL() + "&search_path=" + schema.Name,
 		"STRIPE_SECRET_KEY": "sk_test_123", "STRIPE_API_BASE": proxy.URL, "STRIPE_WEBHOOK_SECRET": secret,
+		"AGENTGIGS_PUBLIC_URL": "https://gigs.example.test/",
 	}
 	getenv := func(k string) string { return env[k] }
 	base, printed := startServerOutput(t, getenv)
@@ -113,6 +114,7 @@ func TestProductionMoneyPath(t *testing.T) {
 	require.Equal(t, "us_bank_account", session.Form.Get("payment_method_types[0]"))
 	require.Equal(t, topUp["id"], session.Form.Get("payment_intent_data[metadata][topup_id]"))
 	require.NotEmpty(t, session.Form.Get("customer"))
+	require.Equal(t, "https://gigs.example.test/web/?checkout=done", session.Form.Get("success_url"), "the human returns to the public URL")
 	meta := map[string]string{"account_id": session.Form.Get("metadata[account_id]"), "kind": "topup", "topup_id": session.Form.Get("metadata[topup_id]")}
 	checkoutObj := func(status, paid string) map[string]any {
 		return map[string]any{"id": topUp["ref"], "object": "checkout.session", "mode": "payment", "status": status, "payment_status": paid, "metadata": meta}
