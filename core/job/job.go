@@ -98,8 +98,8 @@ type Job struct {
 	ApplicationID string        `json:"application_id,omitempty"`
 	Funding       FundingSource `json:"funding,omitempty"`
 	PaymentRef    string        `json:"payment_ref,omitempty"`
-	// CheckoutURL is where the poster pays a card payment that needs a human (no saved card);
-	// empty otherwise.
+	// CheckoutURL is the page where the poster pays the job's card payment when it needs a human
+	// (no saved card); empty when a saved card was charged or the job is funded from the wallet.
 	CheckoutURL   string      `json:"checkout_url,omitempty"`
 	Revisions     int         `json:"revisions"`
 	Delivery      *Delivery   `json:"delivery,omitempty"`
