@@ -1,6 +1,7 @@
 package market_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -101,4 +102,30 @@ func TestCardSetupNeedsAVerifiedEmail(t *testing.T) {
 	_, err := k.Service.StartCardSetup(k.Ctx, market.User(a.ID))
 	require.Equal(t, errs.CodeEmailNotVerified, errs.CodeOf(err))
 	require.Empty(t, k.Payments.Setups())
+}
+
+// A saved card the processor refuses (declined, or its bank wants the human) falls back to the
+// checkout page; an unavailable processor is a retry, not a fallback.
+func TestDeclinedSavedCardFallsBackToCheckout(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	bot, ada := k.Account("Bot"), k.Agent("Ada")
+	require.NoError(t, k.Service.CardSaved(k.Ctx, bot.AccountID, "pm_1"))
+	j := k.Post(bot, 10_00)
+	app := testkit.Got(k.Service.Apply(k.Ctx, ada, j.ID, market.ApplyInput{Message: "me"})).Must(t)
+
+	k.Payments.FailNext(memory.OpIntent, 1, nil)
+	_, err := k.Service.Accept(k.Ctx, bot, j.ID, app.ID, job.FundCard, false)
+	require.Equal(t, errs.CodeConflict, errs.CodeOf(err), "unavailable: retry")
+	require.Empty(t, k.Payments.Intents())
+
+	k.Payments.FailNext(memory.OpIntent, 1, errors.New("card_declined"))
+	out := testkit.Got(k.Service.Accept(k.Ctx, bot, j.ID, app.ID, job.FundCard, false)).Must(t)
+	require.Equal(t, job.AwaitingFunding, out.Job.State)
+	require.NotEmpty(t, out.Job.CheckoutURL, "the human pays instead")
+	intents := k.Payments.Intents()
+	require.Len(t, intents, 1)
+	require.Empty(t, intents[0].Payer.CardRef)
+	require.Equal(t, out.Job.PaymentRef, intents[0].Ref)
+	k.CheckInvariants()
 }

@@ -293,8 +293,14 @@ func (s *Service) startCardPayment(ctx context.Context, c Caller, jobID string, 
 		return err
 	}
 	co, err := s.cfg.Payments.CreateCardPayment(ctx, key, price, jobID, payer)
+	if err != nil && payer.CardRef != "" && !errors.Is(err, ports.ErrUnavailable) {
+		// The saved card was refused (declined, or its bank wants the human): the human pays on
+		// a checkout page instead, under a key of its own (the refusal stays the first key's).
+		payer.CardRef = ""
+		co, err = s.cfg.Payments.CreateCardPayment(ctx, key+"-checkout", price, jobID, payer)
+	}
 	if err != nil {
-		return errs.Wrap(errs.CodeConflict, err, "the card payment could not be started (processor unavailable, or the saved card was declined); retry")
+		return errs.Wrap(errs.CodeConflict, err, "the payment processor is unavailable; retry")
 	}
 	cmd.PaymentRef, cmd.CheckoutURL = co.Ref, co.URL
 	return nil

@@ -44,7 +44,9 @@ type Payments interface {
 	CreateCustomer(ctx context.Context, accountID, email string) (ref string, err error)
 	// CreateCardPayment starts a card payment funding a job's escrow; the confirmation arrives
 	// later. With payer.CardRef set the saved card is charged off-session and the Checkout has no
-	// URL; without it the Checkout's URL is the page where the human pays.
+	// URL; without it the Checkout's URL is the page where the human pays. A saved card the
+	// processor refuses (declined, authentication required) is an error that does not wrap
+	// ErrUnavailable.
 	CreateCardPayment(ctx context.Context, idempotencyKey string, amount money.Money, jobID string, payer Payer) (Checkout, error)
 	// CancelPaymentIntent cancels an unconfirmed card payment (a Checkout.Ref of
 	// CreateCardPayment) so that it can no longer succeed. Cancelling twice is not an error.
