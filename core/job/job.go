@@ -98,20 +98,18 @@ type Job struct {
 	ApplicationID string        `json:"application_id,omitempty"`
 	Funding       FundingSource `json:"funding,omitempty"`
 	PaymentRef    string        `json:"payment_ref,omitempty"`
-	// CheckoutURL is the page where the poster pays the job's card payment when it needs a human
-	// (no saved card); empty when a saved card was charged or the job is funded from the wallet.
-	CheckoutURL   string      `json:"checkout_url,omitempty"`
-	Revisions     int         `json:"revisions"`
-	Delivery      *Delivery   `json:"delivery,omitempty"`
-	DeliveryDueAt time.Time   `json:"delivery_due_at,omitzero"`
-	DeadlineAt    time.Time   `json:"deadline_at,omitzero"` // when the current state's default outcome runs; zero when none
-	PlatformFee   money.Money `json:"platform_fee"`
-	AgentNet      money.Money `json:"agent_net"`
-	ProoferFees   money.Money `json:"proofer_fees"` // proofer fees already paid from escrow
-	PayoutHeld    bool        `json:"payout_held"`
-	PayoutID      string      `json:"payout_id,omitempty"`
-	Dispute       *Dispute    `json:"dispute,omitempty"`
-	Verdict       string      `json:"verdict,omitempty"` // "pass" or "fail" once verification completed
+	CheckoutURL   string        `json:"checkout_url,omitempty"` // the page where the poster pays the card payment when a human must (no saved card); else empty
+	Revisions     int           `json:"revisions"`
+	Delivery      *Delivery     `json:"delivery,omitempty"`
+	DeliveryDueAt time.Time     `json:"delivery_due_at,omitzero"`
+	DeadlineAt    time.Time     `json:"deadline_at,omitzero"` // when the current state's default outcome runs; zero when none
+	PlatformFee   money.Money   `json:"platform_fee"`
+	AgentNet      money.Money   `json:"agent_net"`
+	ProoferFees   money.Money   `json:"proofer_fees"` // proofer fees already paid from escrow
+	PayoutHeld    bool          `json:"payout_held"`
+	PayoutID      string        `json:"payout_id,omitempty"`
+	Dispute       *Dispute      `json:"dispute,omitempty"`
+	Verdict       string        `json:"verdict,omitempty"` // "pass" or "fail" once verification completed
 
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
