@@ -351,7 +351,9 @@ func settled(err error) bool {
 
 // TopUpLookup finds the top-up a bank debit paid: *Payments satisfies it.
 type TopUpLookup interface {
-	// TopUpOfPayment returns the core's top-up ID of the PaymentIntent ref.
+	// TopUpOfPayment returns the core's top-up ID of the PaymentIntent ref. An *Error matching
+	// no ports sentinel means the payment is no top-up's (the event is ignored); any other error
+	// makes Stripe deliver the event again.
 	TopUpOfPayment(ctx context.Context, ref string) (string, error)
 }
 

@@ -408,6 +408,18 @@ func TestWebhookTopUps(t *testing.T) {
 	})
 }
 
+// TestWebhookReturnWithoutLookup: a handler that cannot look a returned debit's top-up up answers
+// 500, so Stripe delivers the event again (to a correctly configured server).
+func TestWebhookReturnWithoutLookup(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service, nil)
+	w := deliver(t, h, event(t, "charge.dispute.created", "", map[string]any{"id": "du_1", "object": "dispute", "payment_intent": "pi_1",
+		"payment_method_details": map[string]any{"type": "us_bank_account"}}))
+	require.Equal(t, http.StatusInternalServerError, w.Code)
+	require.Contains(t, w.Body.String(), "no Stripe client to find the top-up of pi_1")
+}
+
 func TestWebhookCardFundingOnCheckout(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t)
