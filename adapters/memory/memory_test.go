@@ -314,20 +314,37 @@ func TestPaymentsRecords(t *testing.T) {
 	_, err = p.OnboardingLink(ctx, "acct_unknown")
 	require.ErrorIs(t, err, ports.ErrNotFound)
 
-	pi, err := p.CreatePaymentIntent(ctx, "k1", usd(500), "job_1")
+	cus, err := p.CreateCustomer(ctx, "acc_1", "a@example.com")
 	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(cus, "cus_"), cus)
+	payer := ports.Payer{AccountID: "acc_1", CustomerRef: cus}
+
+	co, err := p.CreateCardPayment(ctx, "k1", usd(500), "job_1", payer)
+	require.NoError(t, err)
+	pi := co.Ref
 	require.True(t, strings.HasPrefix(pi, "pi_"), pi)
-	_, err = p.CreatePaymentIntent(ctx, "k1", usd(500), "job_1")
+	require.Equal(t, "https://sandbox.agentgigs.local/api/dev/jobs/job_1/card-payment/succeed", co.URL, "the sandbox checkout is the dev endpoint")
+	_, err = p.CreateCardPayment(ctx, "k1", usd(500), "job_1", payer)
 	require.NoError(t, err)
 	require.NoError(t, p.CancelPaymentIntent(ctx, pi))
 	require.NoError(t, p.CancelPaymentIntent(ctx, pi))
 	require.ErrorIs(t, p.CancelPaymentIntent(ctx, "pi_unknown"), ports.ErrNotFound)
-	require.Equal(t, []memory.IntentCall{{Key: "k1", Amount: usd(500), JobID: "job_1", Ref: pi, Cancelled: true}}, p.Intents())
-
-	tu, err := p.CreateTopUp(ctx, "k1", usd(700), "acc_1")
+	require.Equal(t, []memory.IntentCall{{Key: "k1", Amount: usd(500), JobID: "job_1", Payer: payer, Ref: pi, URL: co.URL, Cancelled: true}}, p.Intents())
+	saved := payer
+	saved.CardRef = "pm_sandbox"
+	off, err := p.CreateCardPayment(ctx, "k-off", usd(500), "job_3", saved)
 	require.NoError(t, err)
-	require.True(t, strings.HasPrefix(tu, "tu_"), tu)
-	require.Equal(t, []memory.TopUpCall{{Key: "k1", Amount: usd(700), AccountID: "acc_1", Ref: tu}}, p.TopUps())
+	require.Empty(t, off.URL, "a saved card is charged with no human step")
+
+	tu, err := p.CreateTopUp(ctx, "k1", usd(700), "tu_1", payer)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(tu.Ref, "cs_"), tu.Ref)
+	require.Equal(t, "https://sandbox.agentgigs.local/api/dev/top-ups/tu_1/succeed", tu.URL)
+	require.Equal(t, []memory.TopUpCall{{Key: "k1", Amount: usd(700), TopUpID: "tu_1", AccountID: "acc_1", Ref: tu.Ref, URL: tu.URL}}, p.TopUps())
+
+	setup, err := memory.NewSandboxPayments("http://127.0.0.1:8080/").CreateCardSetup(ctx, "k1", payer)
+	require.NoError(t, err)
+	require.Equal(t, "http://127.0.0.1:8080/api/dev/card-setup/succeed", setup.URL)
 
 	tr, err := p.Transfer(ctx, "k1", usd(450), acct)
 	require.NoError(t, err)
@@ -347,9 +364,9 @@ func TestPaymentsRecords(t *testing.T) {
 	require.ErrorIs(t, err, ports.ErrConflict)
 	_, err = p.Refund(ctx, "k1", usd(500), "pi_other")
 	require.ErrorIs(t, err, ports.ErrConflict)
-	_, err = p.CreatePaymentIntent(ctx, "k1", usd(500), "job_2")
+	_, err = p.CreateCardPayment(ctx, "k1", usd(500), "job_2", payer)
 	require.ErrorIs(t, err, ports.ErrConflict)
-	_, err = p.CreateTopUp(ctx, "k1", usd(1), "acc_1")
+	_, err = p.CreateTopUp(ctx, "k1", usd(1), "tu_1", payer)
 	require.ErrorIs(t, err, ports.ErrConflict)
 
 	// Invalid calls.
@@ -387,7 +404,7 @@ func TestPaymentsFailNext(t *testing.T) {
 	require.Equal(t, ref, p.Transfers()[0].Ref)
 
 	// Each operation has its own queue.
-	for _, op := range []string{memory.OpConnect, memory.OpLink, memory.OpIntent, memory.OpCancel, memory.OpTopUp, memory.OpRefund} {
+	for _, op := range []string{memory.OpConnect, memory.OpLink, memory.OpCustomer, memory.OpIntent, memory.OpCancel, memory.OpTopUp, memory.OpSetup, memory.OpRefund} {
 		p.FailNext(op, 1, nil)
 	}
 	_, err = p.CreateConnectedAccount(ctx, "acc_1", "a@example.com")
@@ -396,13 +413,20 @@ func TestPaymentsFailNext(t *testing.T) {
 	require.NoError(t, err)
 	_, err = p.OnboardingLink(ctx, acct)
 	require.ErrorIs(t, err, ports.ErrUnavailable)
-	_, err = p.CreatePaymentIntent(ctx, "k", usd(1), "job_1")
+	_, err = p.CreateCustomer(ctx, "acc_1", "a@example.com")
 	require.ErrorIs(t, err, ports.ErrUnavailable)
-	pi, err := p.CreatePaymentIntent(ctx, "k", usd(1), "job_1")
+	payer := ports.Payer{AccountID: "acc_1", CustomerRef: "cus_1"}
+	_, err = p.CreateCardSetup(ctx, "k", payer)
+	require.ErrorIs(t, err, ports.ErrUnavailable)
+	require.Empty(t, p.Setups())
+	_, err = p.CreateCardPayment(ctx, "k", usd(1), "job_1", payer)
+	require.ErrorIs(t, err, ports.ErrUnavailable)
+	co, err := p.CreateCardPayment(ctx, "k", usd(1), "job_1", payer)
 	require.NoError(t, err)
+	pi := co.Ref
 	require.ErrorIs(t, p.CancelPaymentIntent(ctx, pi), ports.ErrUnavailable)
 	require.False(t, p.Intents()[0].Cancelled)
-	_, err = p.CreateTopUp(ctx, "k", usd(1), "acc_1")
+	_, err = p.CreateTopUp(ctx, "k", usd(1), "tu_1", payer)
 	require.ErrorIs(t, err, ports.ErrUnavailable)
 	require.Empty(t, p.TopUps())
 	_, err = p.Refund(ctx, "k", usd(1), pi)

@@ -3,7 +3,9 @@ package memory
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/agentgigs/agentgigs/core/money"
@@ -14,16 +16,30 @@ import (
 const (
 	OpConnect  = "connect"  // CreateConnectedAccount
 	OpLink     = "link"     // OnboardingLink
-	OpIntent   = "intent"   // CreatePaymentIntent
+	OpCustomer = "customer" // CreateCustomer
+	OpIntent   = "intent"   // CreateCardPayment
 	OpCancel   = "cancel"   // CancelPaymentIntent
 	OpTopUp    = "topup"    // CreateTopUp
+	OpSetup    = "setup"    // CreateCardSetup
 	OpTransfer = "transfer" // Transfer
 	OpRefund   = "refund"   // Refund
 )
 
 // OnboardingURL is the start of the links OnboardingLink returns; the connected account's
 // reference follows it.
-const OnboardingURL = "https://sandbox.agentgigs.local/onboarding/"
+const OnboardingURL = DefaultSandboxURL + "/onboarding/"
+
+// DefaultSandboxURL is the base of the checkout URLs of NewPayments.
+const DefaultSandboxURL = "https://sandbox.agentgigs.local"
+
+// The checkout pages of the fake processor are the sandbox's dev endpoints that report their
+// outcome: POST one (with the payer's API key) to complete the payment or the card setup. Each
+// is the sandbox base URL followed by the path.
+const (
+	TopUpCheckoutPath = "/api/dev/top-ups/{id}/succeed"           // a top-up: {id} is the top-up
+	CardCheckoutPath  = "/api/dev/jobs/{id}/card-payment/succeed" // a job's card payment: {id} is the job
+	CardSetupPath     = "/api/dev/card-setup/succeed"             // saving a card
+)
 
 // ConnectedAccount is a recorded CreateConnectedAccount call.
 type ConnectedAccount struct {
@@ -32,12 +48,14 @@ type ConnectedAccount struct {
 	Ref       string // "acct_…"
 }
 
-// IntentCall is a recorded CreatePaymentIntent call.
+// IntentCall is a recorded CreateCardPayment call.
 type IntentCall struct {
 	Key       string
 	Amount    money.Money
 	JobID     string
+	Payer     ports.Payer
 	Ref       string // "pi_…"
+	URL       string // the checkout URL; empty for an off-session charge of a saved card
 	Cancelled bool   // CancelPaymentIntent was called on it
 }
 
@@ -45,8 +63,18 @@ type IntentCall struct {
 type TopUpCall struct {
 	Key       string
 	Amount    money.Money
+	TopUpID   string
 	AccountID string
-	Ref       string // "tu_…"
+	Ref       string // "cs_…"
+	URL       string
+}
+
+// SetupCall is a recorded CreateCardSetup call.
+type SetupCall struct {
+	Key   string
+	Payer ports.Payer
+	Ref   string // "cs_…"
+	URL   string
 }
 
 // TransferCall is a recorded Transfer call.
@@ -75,25 +103,36 @@ type RefundCall struct {
 // Asynchronous outcomes (onboarding done, card confirmed, …) are not produced here: a test or the
 // sandbox reports them to the marketplace service's processor callbacks itself.
 type Payments struct {
+	base string // the sandbox base URL of checkout pages
+
 	mu   sync.Mutex
 	n    int // reference counter
 	fail map[string][]error
 
-	byAccount map[string]int  // account ID -> index in connected
-	accounts  map[string]bool // known connected account refs
-	byKey     map[string]int  // op + "\x00" + key -> index in the op's slice
-	intentRef map[string]int  // "pi_…" -> index in intents
+	byAccount map[string]int    // account ID -> index in connected
+	customers map[string]string // account ID -> "cus_…"
+	accounts  map[string]bool   // known connected account refs
+	byKey     map[string]int    // op + "\x00" + key -> index in the op's slice
+	intentRef map[string]int    // "pi_…" -> index in intents
 
 	connected []ConnectedAccount
 	intents   []IntentCall
 	topups    []TopUpCall
+	setups    []SetupCall
 	transfers []TransferCall
 	refunds   []RefundCall
 }
 
-// NewPayments returns a fake processor with nothing recorded.
-func NewPayments() *Payments {
+// NewPayments returns a fake processor with nothing recorded, whose checkout URLs start with
+// DefaultSandboxURL.
+func NewPayments() *Payments { return NewSandboxPayments(DefaultSandboxURL) }
+
+// NewSandboxPayments returns a fake processor whose checkout URLs are the dev endpoints of the
+// sandbox server at baseURL (TopUpCheckoutPath, CardCheckoutPath, CardSetupPath).
+func NewSandboxPayments(baseURL string) *Payments {
 	return &Payments{
+		base:      strings.TrimRight(baseURL, "/"),
+		customers: map[string]string{},
 		fail:      map[string][]error{},
 		byAccount: map[string]int{},
 		accounts:  map[string]bool{},
@@ -108,7 +147,7 @@ func NewPayments() *Payments {
 // FailNext(op, 1, b) fails the next call with a and the one after with b. An unknown op panics.
 func (p *Payments) FailNext(op string, n int, err error) {
 	switch op {
-	case OpConnect, OpLink, OpIntent, OpCancel, OpTopUp, OpTransfer, OpRefund:
+	case OpConnect, OpLink, OpCustomer, OpIntent, OpCancel, OpTopUp, OpSetup, OpTransfer, OpRefund:
 	default:
 		panic(fmt.Sprintf("memory: Payments.FailNext: unknown operation %q", op))
 	}
@@ -194,27 +233,51 @@ func (p *Payments) OnboardingLink(ctx context.Context, ref string) (string, erro
 	return OnboardingURL + ref, nil
 }
 
-// CreatePaymentIntent records a card payment and returns its "pi_…" reference.
-func (p *Payments) CreatePaymentIntent(ctx context.Context, key string, amount money.Money, jobID string) (string, error) {
+// CreateCustomer records a customer, one per accountID, and returns its "cus_…" reference.
+func (p *Payments) CreateCustomer(ctx context.Context, accountID, email string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.failing(OpCustomer); err != nil {
+		return "", err
+	}
+	if ref, ok := p.customers[accountID]; ok {
+		return ref, nil
+	}
+	ref := p.ref("cus")
+	p.customers[accountID] = ref
+	return ref, nil
+}
+
+// page returns the sandbox URL of the dev endpoint path with {id} replaced by id.
+func (p *Payments) page(path, id string) string {
+	return p.base + strings.Replace(path, "{id}", url.PathEscape(id), 1)
+}
+
+// CreateCardPayment records a card payment and returns its "pi_…" reference with, unless
+// payer.CardRef names a saved card, the sandbox checkout URL (CardCheckoutPath).
+func (p *Payments) CreateCardPayment(ctx context.Context, key string, amount money.Money, jobID string, payer ports.Payer) (ports.Checkout, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.failing(OpIntent); err != nil {
-		return "", err
+		return ports.Checkout{}, err
 	}
 	if i, ok := p.byKey[OpIntent+"\x00"+key]; ok {
-		if c := p.intents[i]; c.Amount != amount || c.JobID != jobID {
-			return "", reused(OpIntent, key)
+		if c := p.intents[i]; c.Amount != amount || c.JobID != jobID || c.Payer != payer {
+			return ports.Checkout{}, reused(OpIntent, key)
 		}
-		return p.intents[i].Ref, nil
+		return ports.Checkout{Ref: p.intents[i].Ref, URL: p.intents[i].URL}, nil
 	}
 	if err := checkAmount(OpIntent, amount); err != nil {
-		return "", err
+		return ports.Checkout{}, err
 	}
-	c := IntentCall{Key: key, Amount: amount, JobID: jobID, Ref: p.ref("pi")}
+	c := IntentCall{Key: key, Amount: amount, JobID: jobID, Payer: payer, Ref: p.ref("pi")}
+	if payer.CardRef == "" {
+		c.URL = p.page(CardCheckoutPath, jobID)
+	}
 	p.byKey[OpIntent+"\x00"+key] = len(p.intents)
 	p.intentRef[c.Ref] = len(p.intents)
 	p.intents = append(p.intents, c)
-	return c.Ref, nil
+	return ports.Checkout{Ref: c.Ref, URL: c.URL}, nil
 }
 
 // CancelPaymentIntent marks the payment cancelled; cancelling again is not an error. An unknown
@@ -233,26 +296,53 @@ func (p *Payments) CancelPaymentIntent(ctx context.Context, ref string) error {
 	return nil
 }
 
-// CreateTopUp records a wallet top-up and returns its "tu_…" reference.
-func (p *Payments) CreateTopUp(ctx context.Context, key string, amount money.Money, accountID string) (string, error) {
+// CreateTopUp records a wallet top-up and returns its "cs_…" reference and the sandbox checkout
+// URL (TopUpCheckoutPath).
+func (p *Payments) CreateTopUp(ctx context.Context, key string, amount money.Money, topUpID string, payer ports.Payer) (ports.Checkout, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.failing(OpTopUp); err != nil {
-		return "", err
+		return ports.Checkout{}, err
 	}
 	if i, ok := p.byKey[OpTopUp+"\x00"+key]; ok {
-		if c := p.topups[i]; c.Amount != amount || c.AccountID != accountID {
-			return "", reused(OpTopUp, key)
+		if c := p.topups[i]; c.Amount != amount || c.AccountID != payer.AccountID || c.TopUpID != topUpID {
+			return ports.Checkout{}, reused(OpTopUp, key)
 		}
-		return p.topups[i].Ref, nil
+		return ports.Checkout{Ref: p.topups[i].Ref, URL: p.topups[i].URL}, nil
 	}
 	if err := checkAmount(OpTopUp, amount); err != nil {
-		return "", err
+		return ports.Checkout{}, err
 	}
-	c := TopUpCall{Key: key, Amount: amount, AccountID: accountID, Ref: p.ref("tu")}
+	if topUpID == "" {
+		return ports.Checkout{}, fmt.Errorf("memory: payments %s: no top-up ID", OpTopUp)
+	}
+	c := TopUpCall{Key: key, Amount: amount, TopUpID: topUpID, AccountID: payer.AccountID, Ref: p.ref("cs"), URL: p.page(TopUpCheckoutPath, topUpID)}
 	p.byKey[OpTopUp+"\x00"+key] = len(p.topups)
 	p.topups = append(p.topups, c)
-	return c.Ref, nil
+	return ports.Checkout{Ref: c.Ref, URL: c.URL}, nil
+}
+
+// CreateCardSetup records a card setup and returns its "cs_…" reference and the sandbox page
+// (CardSetupPath). payer.CustomerRef must be set.
+func (p *Payments) CreateCardSetup(ctx context.Context, key string, payer ports.Payer) (ports.Checkout, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.failing(OpSetup); err != nil {
+		return ports.Checkout{}, err
+	}
+	if i, ok := p.byKey[OpSetup+"\x00"+key]; ok {
+		if p.setups[i].Payer != payer {
+			return ports.Checkout{}, reused(OpSetup, key)
+		}
+		return ports.Checkout{Ref: p.setups[i].Ref, URL: p.setups[i].URL}, nil
+	}
+	if payer.CustomerRef == "" {
+		return ports.Checkout{}, fmt.Errorf("memory: payments %s: no customer", OpSetup)
+	}
+	c := SetupCall{Key: key, Payer: payer, Ref: p.ref("cs"), URL: p.page(CardSetupPath, "")}
+	p.byKey[OpSetup+"\x00"+key] = len(p.setups)
+	p.setups = append(p.setups, c)
+	return ports.Checkout{Ref: c.Ref, URL: c.URL}, nil
 }
 
 // Transfer records a transfer and returns its "tr_…" reference. The destination must not be
@@ -326,6 +416,13 @@ func (p *Payments) TopUps() []TopUpCall {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]TopUpCall(nil), p.topups...)
+}
+
+// Setups returns the card setups started, in call order.
+func (p *Payments) Setups() []SetupCall {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]SetupCall(nil), p.setups...)
 }
 
 // Transfers returns the transfers made, in call order.

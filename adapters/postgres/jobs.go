@@ -23,7 +23,7 @@ type jobsRepo tx
 const jobCols = `id, poster_id, title, description, category, tags, search,
 	budget, budget_currency, price, price_currency, fee_bps, criteria, criteria_hash, verification,
 	review_window_ns, delivery_window_ns, max_revisions, state, agent_id, application_id, funding,
-	payment_ref, revisions, delivery, delivery_due_at, deadline_at, platform_fee, platform_fee_currency,
+	payment_ref, checkout_url, revisions, delivery, delivery_due_at, deadline_at, platform_fee, platform_fee_currency,
 	agent_net, agent_net_currency, proofer_fees, proofer_fees_currency, payout_held, payout_id, dispute,
 	verdict, created_at, updated_at, approved_at, completed_at, version`
 
@@ -78,7 +78,7 @@ func jobArgs(j *job.Job) ([]any, error) {
 		j.Budget.Amount, string(j.Budget.Currency), j.Price.Amount, string(j.Price.Currency), int64(j.FeeBPS),
 		j.Criteria, j.CriteriaHash, verification,
 		int64(j.ReviewWindow), int64(j.DeliveryWindow), j.MaxRevisions, string(j.State), j.AgentID, j.ApplicationID,
-		string(j.Funding), j.PaymentRef, j.Revisions, delivery, ts(j.DeliveryDueAt), ts(j.DeadlineAt),
+		string(j.Funding), j.PaymentRef, j.CheckoutURL, j.Revisions, delivery, ts(j.DeliveryDueAt), ts(j.DeadlineAt),
 		j.PlatformFee.Amount, string(j.PlatformFee.Currency), j.AgentNet.Amount, string(j.AgentNet.Currency),
 		j.ProoferFees.Amount, string(j.ProoferFees.Currency), j.PayoutHeld, j.PayoutID, dispute,
 		j.Verdict, ts(j.CreatedAt), ts(j.UpdatedAt), ts(j.ApprovedAt), ts(j.CompletedAt), j.Version,
@@ -98,7 +98,7 @@ func scanJob(row pgx.Row) (*job.Job, error) {
 	err := row.Scan(&j.ID, &j.PosterID, &j.Title, &j.Description, &j.Category, &j.Tags,
 		&j.Budget.Amount, &budgetCur, &j.Price.Amount, &priceCur, &feeBPS, &j.Criteria, &j.CriteriaHash, &verification,
 		&reviewNS, &deliveryNS, &j.MaxRevisions, &j.State, &j.AgentID, &j.ApplicationID, &j.Funding,
-		&j.PaymentRef, &j.Revisions, &delivery, &dueAt, &deadlineAt, &j.PlatformFee.Amount, &feeCur,
+		&j.PaymentRef, &j.CheckoutURL, &j.Revisions, &delivery, &dueAt, &deadlineAt, &j.PlatformFee.Amount, &feeCur,
 		&j.AgentNet.Amount, &netCur, &j.ProoferFees.Amount, &proofCur, &j.PayoutHeld, &j.PayoutID, &dispute,
 		&j.Verdict, &created, &updated, &approved, &completed, &j.Version)
 	if err != nil {

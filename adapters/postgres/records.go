@@ -21,7 +21,7 @@ import (
 type accountsRepo tx
 
 const accountCols = `id, email, name, email_verified, verify_token_hash, payouts_enabled, connect_ref, admin, created_at,
-	email_opt_out, verify_token_expires_at, verify_sends, verify_sends_since, verify_sent_at`
+	email_opt_out, verify_token_expires_at, verify_sends, verify_sends_since, verify_sent_at, customer_ref, card_ref`
 
 func scanAccount(row pgx.Row) (*account.Account, error) {
 	var (
@@ -30,7 +30,7 @@ func scanAccount(row pgx.Row) (*account.Account, error) {
 		sends                      int64
 	)
 	if err := row.Scan(&a.ID, &a.Email, &a.Name, &a.EmailVerified, &a.VerifyTokenHash, &a.PayoutsEnabled, &a.ConnectRef, &a.Admin, &at,
-		&a.EmailOptOut, &expires, &sends, &since, &sentAt); err != nil {
+		&a.EmailOptOut, &expires, &sends, &since, &sentAt, &a.CustomerRef, &a.CardRef); err != nil {
 		return nil, err
 	}
 	a.CreatedAt, a.VerifyTokenExpiresAt, a.VerifySendsSince, a.VerifySentAt = fromTS(at), fromTS(expires), fromTS(since), fromTS(sentAt)
@@ -41,13 +41,14 @@ func scanAccount(row pgx.Row) (*account.Account, error) {
 // accountArgs are the values of accountCols, then the email key.
 func accountArgs(a *account.Account) []any {
 	return []any{a.ID, a.Email, a.Name, a.EmailVerified, a.VerifyTokenHash, a.PayoutsEnabled, a.ConnectRef, a.Admin, ts(a.CreatedAt),
-		a.EmailOptOut, ts(a.VerifyTokenExpiresAt), int64(a.VerifySends), ts(a.VerifySendsSince), ts(a.VerifySentAt), emailKey(a.Email)}
+		a.EmailOptOut, ts(a.VerifyTokenExpiresAt), int64(a.VerifySends), ts(a.VerifySendsSince), ts(a.VerifySentAt),
+		a.CustomerRef, a.CardRef, emailKey(a.Email)}
 }
 
 func (r *accountsRepo) Create(ctx context.Context, a *account.Account) error {
 	t := (*tx)(r)
 	tag, err := t.exec(ctx, "Accounts.Create", `INSERT INTO accounts (`+accountCols+`, email_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`, accountArgs(a)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING`, accountArgs(a)...)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,8 @@ func (r *accountsRepo) Update(ctx context.Context, a *account.Account) error {
 	}
 	tag, err := t.exec(ctx, "Accounts.Update", `UPDATE accounts SET email = $2, name = $3, email_verified = $4,
 		verify_token_hash = $5, payouts_enabled = $6, connect_ref = $7, admin = $8, created_at = $9, email_opt_out = $10,
-		verify_token_expires_at = $11, verify_sends = $12, verify_sends_since = $13, verify_sent_at = $14, email_key = $15
+		verify_token_expires_at = $11, verify_sends = $12, verify_sends_since = $13, verify_sent_at = $14,
+		customer_ref = $15, card_ref = $16, email_key = $17
 		WHERE id = $1`, accountArgs(a)...)
 	if err != nil {
 		return err
@@ -297,7 +299,7 @@ func (r *payoutsRepo) ListByJob(ctx context.Context, jobID string) ([]*payout.Pa
 
 type topUpsRepo tx
 
-const topUpCols = `id, account_id, amount, amount_currency, status, ref, created_at`
+const topUpCols = `id, account_id, amount, amount_currency, status, ref, created_at, checkout_url`
 
 func scanTopUp(row pgx.Row) (*payout.TopUp, error) {
 	var (
@@ -305,7 +307,7 @@ func scanTopUp(row pgx.Row) (*payout.TopUp, error) {
 		cur string
 		at  *time.Time
 	)
-	if err := row.Scan(&u.ID, &u.AccountID, &u.Amount.Amount, &cur, &u.Status, &u.Ref, &at); err != nil {
+	if err := row.Scan(&u.ID, &u.AccountID, &u.Amount.Amount, &cur, &u.Status, &u.Ref, &at, &u.CheckoutURL); err != nil {
 		return nil, err
 	}
 	u.Amount.Currency, u.CreatedAt = money.Currency(cur), fromTS(at)
@@ -313,13 +315,13 @@ func scanTopUp(row pgx.Row) (*payout.TopUp, error) {
 }
 
 func topUpArgs(u *payout.TopUp) []any {
-	return []any{u.ID, u.AccountID, u.Amount.Amount, string(u.Amount.Currency), string(u.Status), u.Ref, ts(u.CreatedAt)}
+	return []any{u.ID, u.AccountID, u.Amount.Amount, string(u.Amount.Currency), string(u.Status), u.Ref, ts(u.CreatedAt), u.CheckoutURL}
 }
 
 func (r *topUpsRepo) Create(ctx context.Context, u *payout.TopUp) error {
 	t := (*tx)(r)
 	tag, err := t.exec(ctx, "TopUps.Create", `INSERT INTO topups (`+topUpCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, topUpArgs(u)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`, topUpArgs(u)...)
 	if err != nil {
 		return err
 	}
@@ -344,7 +346,7 @@ func (r *topUpsRepo) Get(ctx context.Context, id string) (*payout.TopUp, error) 
 func (r *topUpsRepo) Update(ctx context.Context, u *payout.TopUp) error {
 	t := (*tx)(r)
 	tag, err := t.exec(ctx, "TopUps.Update", `UPDATE topups SET account_id = $2, amount = $3, amount_currency = $4,
-		status = $5, ref = $6, created_at = $7 WHERE id = $1`, topUpArgs(u)...)
+		status = $5, ref = $6, created_at = $7, checkout_url = $8 WHERE id = $1`, topUpArgs(u)...)
 	if err != nil {
 		return err
 	}

@@ -9,10 +9,14 @@
 //
 //   - payout onboarding is an Express connected account with the transfers capability requested,
 //     completed by the human through an account link (account_onboarding);
-//   - a job funded by card is a PaymentIntent on the platform with transfer_group and metadata
-//     job_id set to the job;
-//   - a wallet top-up is a us_bank_account (ACH) PaymentIntent with metadata account_id and
-//     kind=topup;
+//   - each paying account has one platform Customer (metadata account_id), created the first time
+//     it pays and kept by the core;
+//   - a job funded by card is a Checkout Session in payment mode (card) whose URL the poster's
+//     human opens, or, once the account saved a card (a Checkout Session in setup mode), a
+//     PaymentIntent confirmed off-session on that card with no human step; both carry
+//     transfer_group and metadata job_id set to the job;
+//   - a wallet top-up is a Checkout Session in payment mode paid by us_bank_account (ACH), with
+//     metadata account_id, topup_id and kind=topup on the session and its PaymentIntent;
 //   - a payout is a Transfer to the agent's connected account under the core's idempotency key;
 //   - a refund is a (possibly partial) Refund of the job's PaymentIntent.
 //
@@ -24,5 +28,8 @@
 //
 // The asynchronous outcomes arrive as webhooks: Translate verifies and translates one, and
 // NewWebhookHandler serves both webhook endpoints (platform and Connect) and calls the
-// marketplace's processor callbacks (Callbacks, which *market.Service satisfies).
+// marketplace's processor callbacks (Callbacks, which *market.Service satisfies). Checkout
+// outcomes come as checkout.session.completed (paid at once, or an ACH debit still processing),
+// checkout.session.async_payment_succeeded and _failed, and checkout.session.expired; a saved card
+// as setup_intent.succeeded; an off-session charge as payment_intent.succeeded or _payment_failed.
 package stripe

@@ -25,6 +25,7 @@ func newPayments(t *testing.T, base string, opts ...func(*stripe.Config)) *strip
 	cfg := stripe.Config{
 		SecretKey: "sk_test_agentgigs", APIBase: base, Timeout: 10 * time.Second, MaxNetworkRetries: -1,
 		ReturnURL: "https://agentgigs.test/onboarding/done", RefreshURL: "https://agentgigs.test/onboarding/again",
+		CheckoutSuccessURL: "https://agentgigs.test/checkout/done", CheckoutCancelURL: "https://agentgigs.test/checkout/back",
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -46,6 +47,8 @@ func TestNewRequiresKeyAndURLs(t *testing.T) {
 	require.ErrorContains(t, err, "SecretKey")
 	_, err = stripe.New(stripe.Config{SecretKey: "sk_test_x", ReturnURL: "https://x/r"})
 	require.ErrorContains(t, err, "RefreshURL")
+	_, err = stripe.New(stripe.Config{SecretKey: "sk_test_x", ReturnURL: "https://x/r", RefreshURL: "https://x/f", CheckoutSuccessURL: "https://x/s"})
+	require.ErrorContains(t, err, "CheckoutCancelURL")
 }
 
 // TestRequests checks what each call sends to Stripe (stripe-mock validates it against Stripe's
@@ -98,16 +101,70 @@ func TestRequests(t *testing.T) {
 		last(http.MethodPost, "/v1/accounts/acct_123/login_links")
 	})
 
-	t.Run("CreatePaymentIntent", func(t *testing.T) {
-		ref, err := p.CreatePaymentIntent(ctx, "intent-job_1-app_1-v1", usd, "job_1")
+	t.Run("CreateCustomer", func(t *testing.T) {
+		ref, err := p.CreateCustomer(ctx, "acc_1", "poster@example.test")
 		require.NoError(t, err)
-		require.Regexp(t, "^pi_", ref)
-		r := last(http.MethodPost, "/v1/payment_intents")
+		require.Regexp(t, "^cus_", ref)
+		r := last(http.MethodPost, "/v1/customers")
+		require.Equal(t, stripe.CustomerKey("acc_1"), r.IdempotencyKey, "the key derives from the account")
+		require.Equal(t, "acc_1", r.Form.Get("metadata[account_id]"))
+		require.Equal(t, "poster@example.test", r.Form.Get("email"))
+	})
+
+	payer := ports.Payer{AccountID: "acc_1", CustomerRef: "cus_123"}
+	// checkoutPage checks the parameters every Checkout Session of the adapter carries.
+	checkoutPage := func(t *testing.T, co ports.Checkout, r stripetest.Request) {
+		t.Helper()
+		require.Regexp(t, "^cs_", co.Ref)
+		require.Regexp(t, "^https://", co.URL)
+		require.Equal(t, "cus_123", r.Form.Get("customer"))
+		require.Equal(t, "acc_1", r.Form.Get("client_reference_id"))
+		require.Equal(t, "https://agentgigs.test/checkout/done", r.Form.Get("success_url"))
+		require.Equal(t, "https://agentgigs.test/checkout/back", r.Form.Get("cancel_url"))
+	}
+	// lineItem checks the one line item of a payment-mode session.
+	lineItem := func(t *testing.T, r stripetest.Request) {
+		t.Helper()
+		require.Equal(t, "payment", r.Form.Get("mode"))
+		require.Equal(t, "1", r.Form.Get("line_items[0][quantity]"))
+		require.Equal(t, "1234", r.Form.Get("line_items[0][price_data][unit_amount]"))
+		require.Equal(t, "usd", r.Form.Get("line_items[0][price_data][currency]"))
+		require.NotEmpty(t, r.Form.Get("line_items[0][price_data][product_data][name]"))
+	}
+
+	t.Run("CreateCardPayment on Checkout", func(t *testing.T) {
+		co, err := p.CreateCardPayment(ctx, "intent-job_1-app_1-v1", usd, "job_1", payer)
+		require.NoError(t, err)
+		r := last(http.MethodPost, "/v1/checkout/sessions")
+		checkoutPage(t, co, r)
+		lineItem(t, r)
 		require.Equal(t, "intent-job_1-app_1-v1", r.IdempotencyKey)
+		require.Equal(t, []string{"card"}, r.Form["payment_method_types[0]"])
+		require.Equal(t, "job_1", r.Form.Get("metadata[job_id]"))
+		require.Equal(t, "job", r.Form.Get("metadata[kind]"))
+		require.Equal(t, "job_1", r.Form.Get("payment_intent_data[transfer_group]"))
+		require.Equal(t, "job_1", r.Form.Get("payment_intent_data[metadata][job_id]"))
+		require.Equal(t, "payment", r.Form.Get("payment_intent_data[metadata][checkout]"), "the session's payment intent is told apart")
+	})
+
+	t.Run("CreateCardPayment off-session", func(t *testing.T) {
+		saved := payer
+		saved.CardRef = "pm_123"
+		co, err := p.CreateCardPayment(ctx, "intent-job_2-app_1-v1", usd, "job_2", saved)
+		require.NoError(t, err)
+		require.Regexp(t, "^pi_", co.Ref)
+		require.Empty(t, co.URL, "no human step")
+		r := last(http.MethodPost, "/v1/payment_intents")
+		require.Equal(t, "intent-job_2-app_1-v1", r.IdempotencyKey)
 		require.Equal(t, "1234", r.Form.Get("amount"))
 		require.Equal(t, "usd", r.Form.Get("currency"))
-		require.Equal(t, "job_1", r.Form.Get("transfer_group"))
-		require.Equal(t, "job_1", r.Form.Get("metadata[job_id]"))
+		require.Equal(t, "cus_123", r.Form.Get("customer"))
+		require.Equal(t, "pm_123", r.Form.Get("payment_method"))
+		require.Equal(t, "true", r.Form.Get("confirm"))
+		require.Equal(t, "true", r.Form.Get("off_session"))
+		require.Equal(t, "job_2", r.Form.Get("transfer_group"))
+		require.Equal(t, "job_2", r.Form.Get("metadata[job_id]"))
+		require.Empty(t, r.Form.Get("metadata[checkout]"))
 		require.Equal(t, []string{"card"}, r.Form["payment_method_types[0]"])
 	})
 
@@ -116,16 +173,41 @@ func TestRequests(t *testing.T) {
 		last(http.MethodPost, "/v1/payment_intents/pi_123/cancel")
 	})
 
+	t.Run("CancelPaymentIntent of a Checkout Session", func(t *testing.T) {
+		require.NoError(t, p.CancelPaymentIntent(ctx, "cs_123"))
+		last(http.MethodPost, "/v1/checkout/sessions/cs_123/expire")
+	})
+
 	t.Run("CreateTopUp", func(t *testing.T) {
-		ref, err := p.CreateTopUp(ctx, "topup-acc_1-k1", usd, "acc_1")
+		co, err := p.CreateTopUp(ctx, "topup-acc_1-k1", usd, "tu_1", payer)
 		require.NoError(t, err)
-		require.Regexp(t, "^pi_", ref)
-		r := last(http.MethodPost, "/v1/payment_intents")
+		r := last(http.MethodPost, "/v1/checkout/sessions")
+		checkoutPage(t, co, r)
+		lineItem(t, r)
 		require.Equal(t, "topup-acc_1-k1", r.IdempotencyKey)
 		require.Equal(t, []string{"us_bank_account"}, r.Form["payment_method_types[0]"])
-		require.Equal(t, "acc_1", r.Form.Get("metadata[account_id]"))
-		require.Equal(t, "topup", r.Form.Get("metadata[kind]"))
-		require.Equal(t, "1234", r.Form.Get("amount"))
+		for _, prefix := range []string{"metadata", "payment_intent_data[metadata]"} {
+			require.Equal(t, "acc_1", r.Form.Get(prefix+"[account_id]"), prefix)
+			require.Equal(t, "tu_1", r.Form.Get(prefix+"[topup_id]"), prefix)
+			require.Equal(t, "topup", r.Form.Get(prefix+"[kind]"), prefix)
+		}
+	})
+
+	t.Run("CreateCardSetup", func(t *testing.T) {
+		co, err := p.CreateCardSetup(ctx, "card-setup-k1", payer)
+		require.NoError(t, err)
+		r := last(http.MethodPost, "/v1/checkout/sessions")
+		checkoutPage(t, co, r)
+		require.Equal(t, "card-setup-k1", r.IdempotencyKey)
+		require.Equal(t, "setup", r.Form.Get("mode"))
+		require.Equal(t, []string{"card"}, r.Form["payment_method_types[0]"])
+		for _, prefix := range []string{"metadata", "setup_intent_data[metadata]"} {
+			require.Equal(t, "acc_1", r.Form.Get(prefix+"[account_id]"), prefix)
+			require.Equal(t, "card_setup", r.Form.Get(prefix+"[kind]"), prefix)
+		}
+		_, err = p.CreateCardSetup(ctx, "card-setup-k2", ports.Payer{AccountID: "acc_1"})
+		require.ErrorContains(t, err, "no customer")
+		require.Empty(t, proxy.Requests()[seen:], "refused before any request")
 	})
 
 	t.Run("Transfer", func(t *testing.T) {
@@ -159,12 +241,25 @@ func TestRequests(t *testing.T) {
 		require.Equal(t, "pi_123", r.Form.Get("payment_intent"))
 		require.Equal(t, "500", r.Form.Get("amount"), "a partial refund")
 	})
+
+	t.Run("Refund of a Checkout Session", func(t *testing.T) {
+		proxy.Inject(stripetest.Fault{Method: http.MethodGet, Path: "/v1/checkout/sessions/cs_paid", Status: http.StatusOK,
+			Body: `{"id":"cs_paid","object":"checkout.session","mode":"payment","status":"complete","payment_intent":"pi_of_cs"}`})
+		ref, err := p.Refund(ctx, "refund-job_3", money.Money{Amount: 500, Currency: "USD"}, "cs_paid")
+		require.NoError(t, err)
+		require.Regexp(t, "^re_", ref)
+		reqs := proxy.Requests()[seen:]
+		seen += len(reqs)
+		require.Len(t, reqs, 2)
+		require.Equal(t, "/v1/checkout/sessions/cs_paid", reqs[0].Path, "the session's payment is looked up")
+		require.Equal(t, "pi_of_cs", reqs[1].Form.Get("payment_intent"))
+		require.Equal(t, "refund-job_3", reqs[1].IdempotencyKey)
+	})
 }
 
 // TestAmountsInMinorUnits: money.Money and Stripe both count minor units, so amounts pass through
 // unchanged in a zero-decimal currency (JPY) and a two-decimal one (USD), with the currency in
-// lower case. The top-up shares the payment intent path and code, so it is covered by
-// TestRequests.
+// lower case, on a payment intent and on a Checkout Session's line item.
 func TestAmountsInMinorUnits(t *testing.T) {
 	t.Parallel()
 	proxy := stripetest.Start(t)
@@ -173,9 +268,14 @@ func TestAmountsInMinorUnits(t *testing.T) {
 	key := func(m money.Money) string { return strconv.FormatInt(m.Amount, 10) + string(m.Currency) }
 	for _, m := range []money.Money{{Amount: 5000, Currency: "JPY"}, {Amount: 5000, Currency: "USD"}, {Amount: 1, Currency: "JPY"}, {Amount: 99999999, Currency: "USD"}} {
 		calls := map[string]func() (string, error){
-			"/v1/payment_intents": func() (string, error) { return p.CreatePaymentIntent(ctx, "k-pi-"+key(m), m, "job_1") },
-			"/v1/transfers":       func() (string, error) { return p.Transfer(ctx, "k-tr-"+key(m), m, "acct_1") },
-			"/v1/refunds":         func() (string, error) { return p.Refund(ctx, "k-re-"+key(m), m, "pi_1") },
+			"/v1/payment_intents": func() (string, error) {
+				return refOf(p.CreateCardPayment(ctx, "k-pi-"+key(m), m, "job_1", ports.Payer{AccountID: "acc_1", CustomerRef: "cus_1", CardRef: "pm_1"}))
+			},
+			"/v1/checkout/sessions": func() (string, error) {
+				return refOf(p.CreateTopUp(ctx, "k-cs-"+key(m), m, "tu_1", ports.Payer{AccountID: "acc_1", CustomerRef: "cus_1"}))
+			},
+			"/v1/transfers": func() (string, error) { return p.Transfer(ctx, "k-tr-"+key(m), m, "acct_1") },
+			"/v1/refunds":   func() (string, error) { return p.Refund(ctx, "k-re-"+key(m), m, "pi_1") },
 		}
 		for path, call := range calls {
 			before := len(proxy.RequestsTo(http.MethodPost, path))
@@ -184,9 +284,13 @@ func TestAmountsInMinorUnits(t *testing.T) {
 			reqs := proxy.RequestsTo(http.MethodPost, path)
 			require.Len(t, reqs, before+1)
 			r := reqs[before]
-			require.Equal(t, strconv.FormatInt(m.Amount, 10), r.Form.Get("amount"), "%s %d %s", path, m.Amount, m.Currency)
+			amountField, currencyField := "amount", "currency"
+			if path == "/v1/checkout/sessions" {
+				amountField, currencyField = "line_items[0][price_data][unit_amount]", "line_items[0][price_data][currency]"
+			}
+			require.Equal(t, strconv.FormatInt(m.Amount, 10), r.Form.Get(amountField), "%s %d %s", path, m.Amount, m.Currency)
 			if path != "/v1/refunds" { // a refund is in its payment's currency
-				require.Equal(t, map[money.Currency]string{"JPY": "jpy", "USD": "usd"}[m.Currency], r.Form.Get("currency"), "%s %d %s", path, m.Amount, m.Currency)
+				require.Equal(t, map[money.Currency]string{"JPY": "jpy", "USD": "usd"}[m.Currency], r.Form.Get(currencyField), "%s %d %s", path, m.Amount, m.Currency)
 			}
 		}
 	}
@@ -312,4 +416,31 @@ func TestCancelPaymentIntent(t *testing.T) {
 		Body: `{"error":{"type":"invalid_request_error","code":"payment_intent_unexpected_state","message":"unexpected state"}}`})
 	require.ErrorContains(t, p.CancelPaymentIntent(ctx, "pi_2"), "unexpected state")
 	require.Len(t, proxy.RequestsTo(http.MethodGet, "/v1/payment_intents/pi_2"), 1)
+}
+
+// refOf returns the reference of a checkout call's result.
+func refOf(co ports.Checkout, err error) (string, error) { return co.Ref, err }
+
+// TestExpireCheckoutSession: cancelling a card payment on Checkout expires its session; one
+// already expired is fine, one that was paid is refused.
+func TestExpireCheckoutSession(t *testing.T) {
+	t.Parallel()
+	proxy := stripetest.Start(t)
+	p, ctx := newPayments(t, proxy.URL), t.Context()
+	notOpen := `{"error":{"type":"invalid_request_error","message":"Only Checkout Sessions with a status in [\"open\"] can be expired."}}`
+	session := func(id, status string) stripetest.Fault {
+		return stripetest.Fault{Method: http.MethodGet, Path: "/v1/checkout/sessions/" + id, Status: http.StatusOK,
+			Body: `{"id":"` + id + `","object":"checkout.session","status":"` + status + `"}`}
+	}
+
+	proxy.Inject(stripetest.Fault{Method: http.MethodPost, Path: "/v1/checkout/sessions/cs_gone/expire", Status: 400, Body: notOpen})
+	proxy.Inject(session("cs_gone", "expired"))
+	require.NoError(t, p.CancelPaymentIntent(ctx, "cs_gone"), "already expired")
+
+	proxy.Inject(stripetest.Fault{Method: http.MethodPost, Path: "/v1/checkout/sessions/cs_paid/expire", Status: 400, Body: notOpen})
+	proxy.Inject(session("cs_paid", "complete"))
+	err := p.CancelPaymentIntent(ctx, "cs_paid")
+	require.ErrorContains(t, err, "can be expired")
+	require.NotErrorIs(t, err, ports.ErrUnavailable)
+	require.Len(t, proxy.RequestsTo(http.MethodGet, "/v1/checkout/sessions/cs_paid"), 1)
 }

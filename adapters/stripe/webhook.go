@@ -13,7 +13,6 @@ import (
 
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/market"
-	"github.com/agentgigs/agentgigs/core/payout"
 	"github.com/agentgigs/agentgigs/core/ports"
 )
 
@@ -33,6 +32,8 @@ type Callbacks interface {
 	TopUpFailed(ctx context.Context, topUpID string) error
 	// TopUpReturned records a top-up returned after it succeeded.
 	TopUpReturned(ctx context.Context, topUpID string) error
+	// CardSaved records the card an account saved for off-session job payments.
+	CardSaved(ctx context.Context, accountID, cardRef string) error
 	// PayoutSettled records that a payout's transfer reached the connected account.
 	PayoutSettled(ctx context.Context, payoutID string) error
 }
@@ -52,6 +53,7 @@ const (
 	ActionTopUpFailed         Action = "topup_failed"                // TopUpFailed(TopUpID)
 	ActionTopUpReturned       Action = "topup_returned"              // TopUpReturned(TopUpID)
 	ActionPayoutSettled       Action = "payout_settled"              // PayoutSettled(PayoutID)
+	ActionCardSaved           Action = "card_saved"                  // CardSaved(AccountID, CardRef)
 )
 
 // Notification is a verified Stripe event translated into the marketplace's terms. Only the
@@ -61,11 +63,12 @@ type Notification struct {
 	EventType        string // Stripe's type, e.g. "payment_intent.succeeded"
 	ConnectedAccount string // the connected account of a Connect event ("acct_…"), else empty
 	Action           Action
-	AccountID        string // the marketplace account (onboarding)
+	AccountID        string // the marketplace account (onboarding, card setup, top-up)
 	JobID            string // the job a card payment funds
-	TopUpID          string // the core's top-up ID (TopUpID of the payment reference)
+	TopUpID          string // the core's top-up ID (metadata topup_id)
 	PayoutID         string // the core's payout a transfer made
-	PaymentRef       string // the PaymentIntent ("pi_…")
+	CardRef          string // the saved card's payment method ("pm_…")
+	PaymentRef       string // the PaymentIntent ("pi_…") or Checkout Session ("cs_…") of the payment
 	TransferRef      string // the transfer ("tr_…")
 	Note             string // for ActionNone: why nothing is done
 }
@@ -129,6 +132,19 @@ func (n *Notification) translate(ev stripego.Event) error {
 			return err
 		}
 		n.payment(ev.Type, &pi)
+	case stripego.EventTypeCheckoutSessionCompleted, stripego.EventTypeCheckoutSessionAsyncPaymentSucceeded,
+		stripego.EventTypeCheckoutSessionAsyncPaymentFailed, stripego.EventTypeCheckoutSessionExpired:
+		var cs stripego.CheckoutSession
+		if err := json.Unmarshal(raw, &cs); err != nil {
+			return err
+		}
+		n.checkout(ev.Type, &cs)
+	case stripego.EventTypeSetupIntentSucceeded:
+		var si stripego.SetupIntent
+		if err := json.Unmarshal(raw, &si); err != nil {
+			return err
+		}
+		n.setup(&si)
 	case stripego.EventTypeChargeDisputeCreated:
 		var d stripego.Dispute
 		if err := json.Unmarshal(raw, &d); err != nil {
@@ -171,17 +187,30 @@ func (n *Notification) onboarding(a *stripego.Account) {
 	}
 }
 
-// payment: a job's card payment or a wallet top-up, told apart by metadata.
+// payment: a job's card payment or a wallet top-up, told apart by metadata. The payment intent
+// of a Checkout Session settles through the session's events (the job's payment is the session),
+// except that a top-up's success also credits on payment_intent.succeeded (whichever arrives
+// first takes effect; the other is a no-op).
 func (n *Notification) payment(t stripego.EventType, pi *stripego.PaymentIntent) {
 	n.PaymentRef = pi.ID
 	ok := t == stripego.EventTypePaymentIntentSucceeded
+	viaCheckout := pi.Metadata[MetaCheckout] != ""
 	switch {
 	case pi.Metadata[MetaKind] == KindTopUp:
-		n.AccountID, n.TopUpID = pi.Metadata[MetaAccountID], payout.TopUpID(pi.ID)
-		n.Action = ActionTopUpFailed
-		if ok {
+		n.AccountID, n.TopUpID = pi.Metadata[MetaAccountID], pi.Metadata[MetaTopUpID]
+		switch {
+		case n.TopUpID == "":
+			n.Note = "a top-up payment without metadata " + MetaTopUpID
+		case ok:
 			n.Action = ActionTopUpSucceeded
+		case viaCheckout:
+			n.Note = "a failed attempt on a Checkout Session: checkout.session.async_payment_failed or expired settles the top-up"
+		default:
+			n.Action = ActionTopUpFailed
 		}
+	case pi.Metadata[MetaJobID] != "" && viaCheckout:
+		n.JobID = pi.Metadata[MetaJobID]
+		n.Note = "the payment of a Checkout Session: its checkout.session events settle the job"
 	case pi.Metadata[MetaJobID] != "":
 		n.JobID = pi.Metadata[MetaJobID]
 		n.Action = ActionFundingFailed
@@ -193,8 +222,63 @@ func (n *Notification) payment(t stripego.EventType, pi *stripego.PaymentIntent)
 	}
 }
 
+// checkout: a Checkout Session of a top-up, a job's card payment or a card setup, told apart by
+// metadata kind. A session completed unpaid is a bank debit still processing: its
+// async_payment_succeeded or async_payment_failed settles it. An expired session failed.
+func (n *Notification) checkout(t stripego.EventType, cs *stripego.CheckoutSession) {
+	n.PaymentRef, n.AccountID = cs.ID, cs.Metadata[MetaAccountID]
+	kind := cs.Metadata[MetaKind]
+	if cs.Mode == stripego.CheckoutSessionModeSetup || kind == KindCardSetup {
+		n.Note = "a card setup session: setup_intent.succeeded saves the card"
+		return
+	}
+	var ok bool
+	switch t {
+	case stripego.EventTypeCheckoutSessionCompleted:
+		if cs.PaymentStatus == stripego.CheckoutSessionPaymentStatusUnpaid {
+			n.Note = "completed, payment processing: checkout.session.async_payment_succeeded or async_payment_failed settles it"
+			return
+		}
+		ok = true
+	case stripego.EventTypeCheckoutSessionAsyncPaymentSucceeded:
+		ok = true
+	}
+	switch {
+	case kind == KindTopUp && cs.Metadata[MetaTopUpID] != "":
+		n.TopUpID, n.Action = cs.Metadata[MetaTopUpID], ActionTopUpFailed
+		if ok {
+			n.Action = ActionTopUpSucceeded
+		}
+	case kind == KindJob && cs.Metadata[MetaJobID] != "":
+		n.JobID, n.Action = cs.Metadata[MetaJobID], ActionFundingFailed
+		if ok {
+			n.Action = ActionConfirmFunding
+		}
+	default:
+		n.Note = "not a marketplace checkout (no metadata " + MetaKind + " with " + MetaTopUpID + " or " + MetaJobID + ")"
+	}
+}
+
+// setup: a card saved on a card setup session's SetupIntent.
+func (n *Notification) setup(si *stripego.SetupIntent) {
+	n.AccountID = si.Metadata[MetaAccountID]
+	if si.PaymentMethod != nil {
+		n.CardRef = si.PaymentMethod.ID
+	}
+	switch {
+	case si.Metadata[MetaKind] != KindCardSetup || n.AccountID == "":
+		n.Note = "not a marketplace card setup (no metadata " + MetaKind + "=" + KindCardSetup + " with " + MetaAccountID + ")"
+	case n.CardRef == "":
+		n.Note = "a card setup without a payment method"
+	default:
+		n.Action = ActionCardSaved
+	}
+}
+
 // dispute: a bank debit disputed after it succeeded is a returned top-up (the adapter uses
-// us_bank_account only for top-ups). The core has no use case for a card chargeback.
+// us_bank_account only for top-ups). The dispute does not carry its payment's metadata, so
+// TopUpID stays empty: the handler looks it up (Payments.TopUpOfPayment). The core has no use case
+// for a card chargeback.
 func (n *Notification) dispute(d *stripego.Dispute) {
 	if d.PaymentIntent != nil {
 		n.PaymentRef = d.PaymentIntent.ID
@@ -205,7 +289,7 @@ func (n *Notification) dispute(d *stripego.Dispute) {
 	case n.PaymentRef == "":
 		n.Note = "bank debit dispute without a payment intent"
 	default:
-		n.TopUpID, n.Action = payout.TopUpID(n.PaymentRef), ActionTopUpReturned
+		n.Action = ActionTopUpReturned
 	}
 }
 
@@ -245,6 +329,8 @@ func apply(ctx context.Context, cb Callbacks, n Notification) error {
 		err = cb.TopUpReturned(ctx, n.TopUpID)
 	case ActionPayoutSettled:
 		err = cb.PayoutSettled(ctx, n.PayoutID)
+	case ActionCardSaved:
+		err = cb.CardSaved(ctx, n.AccountID, n.CardRef)
 	}
 	return err
 }
@@ -263,12 +349,54 @@ func settled(err error) bool {
 	return true
 }
 
+// TopUpLookup finds the top-up a bank debit paid: *Payments satisfies it.
+type TopUpLookup interface {
+	// TopUpOfPayment returns the core's top-up ID of the PaymentIntent ref. An *Error matching
+	// no ports sentinel means the payment is no top-up's (the event is ignored); any other error
+	// makes Stripe deliver the event again.
+	TopUpOfPayment(ctx context.Context, ref string) (string, error)
+}
+
+// TopUpOfPayment returns the top-up ID (metadata topup_id) of the PaymentIntent ref, which
+// Checkout created for a top-up; a payment that is not a top-up's is an *Error.
+func (p *Payments) TopUpOfPayment(ctx context.Context, ref string) (string, error) {
+	const op = "top-up of payment"
+	pi, err := p.api.PaymentIntents.Get(ref, &stripego.PaymentIntentParams{Params: params(ctx, "")})
+	if err != nil {
+		return "", translate(op, err)
+	}
+	if pi.Metadata[MetaKind] != KindTopUp || pi.Metadata[MetaTopUpID] == "" {
+		return "", &Error{Op: op, Message: "payment " + ref + " is not a top-up's (no metadata " + MetaTopUpID + ")"}
+	}
+	return pi.Metadata[MetaTopUpID], nil
+}
+
+// resolve fills in the top-up of a returned bank debit with lookup. It reports whether the
+// notification still applies: false with a nil error means the payment is no top-up's.
+func resolve(ctx context.Context, lookup TopUpLookup, n *Notification) (bool, error) {
+	if n.Action != ActionTopUpReturned || n.TopUpID != "" {
+		return true, nil
+	}
+	if lookup == nil {
+		return false, errors.New("no Stripe client to find the top-up of " + n.PaymentRef)
+	}
+	id, err := lookup.TopUpOfPayment(ctx, n.PaymentRef)
+	var se *Error
+	if errors.As(err, &se) && se.class == nil {
+		n.Action, n.Note = ActionNone, se.Message
+		return false, nil
+	}
+	n.TopUpID = id
+	return err == nil, err
+}
+
 // MaxWebhookBytes bounds the body NewWebhookHandler reads.
 const MaxWebhookBytes = 1 << 20
 
 // NewWebhookHandler returns the handler of Stripe's webhook endpoints: it verifies the body with
 // secret (the platform endpoint's) or connectSecret (the Connect endpoint's; may be empty when
-// one endpoint receives both), translates it (Translate) and calls cb. It answers
+// one endpoint receives both), translates it (Translate), finds the top-up of a returned bank
+// debit with lookup (the *Payments; nil answers such an event with 500) and calls cb. It answers
 //
 //   - 405 to anything but POST;
 //   - 400 with the reason when the signature is missing, wrong or stale, or the body is not an
@@ -278,7 +406,7 @@ const MaxWebhookBytes = 1 << 20
 //     marketplace does not act on, and "ignored: <error>" when the callback refused the event
 //     for good (a replay, or an event overtaken by a later one);
 //   - 500 with the error when the callback failed in a way a retry may fix, so Stripe retries.
-func NewWebhookHandler(secret, connectSecret string, cb Callbacks) http.Handler {
+func NewWebhookHandler(secret, connectSecret string, cb Callbacks, lookup TopUpLookup) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -295,8 +423,13 @@ func NewWebhookHandler(secret, connectSecret string, cb Callbacks) http.Handler 
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		applies, err := resolve(r.Context(), lookup, &n)
+		if err != nil {
+			http.Error(w, fmt.Sprintf("%s: %v", n.Action, err), http.StatusInternalServerError)
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if n.Action == ActionNone {
+		if !applies || n.Action == ActionNone {
 			fmt.Fprintf(w, "ignored: %s\n", n.Note)
 			return
 		}

@@ -3,6 +3,7 @@ package stripe_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/agentgigs/agentgigs/adapters/memory"
 	"github.com/agentgigs/agentgigs/adapters/stripe"
+	"github.com/agentgigs/agentgigs/adapters/stripe/stripetest"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/ledger"
 	"github.com/agentgigs/agentgigs/core/market"
@@ -80,7 +82,7 @@ func paymentIntent(id string, meta map[string]string, status string) map[string]
 func TestWebhookSignatures(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t)
-	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service)
+	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service, nil)
 	payload := event(t, "customer.created", "", map[string]any{"id": "cus_1", "object": "customer"})
 
 	w := post(h, payload, signed(payload, platformSecret, time.Now()))
@@ -123,7 +125,7 @@ func TestWebhookSignatures(t *testing.T) {
 func TestWebhookOnboarding(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t)
-	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service)
+	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service, nil)
 	ann := k.Account("Ann")
 	testkit.Got(k.Service.StartPayoutOnboarding(k.Ctx, ann)).Must(t)
 	acct := testkit.Got(k.Service.Account(k.Ctx, ann)).Must(t).ConnectRef
@@ -184,7 +186,7 @@ func cardJob(k *testkit.Kit, poster, agent market.Caller, price int64) *job.Job 
 func TestWebhookCardFunding(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t)
-	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service)
+	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service, nil)
 	poster, agent := k.Account("Pat"), k.Agent("Ada")
 
 	t.Run("succeeded, replayed, then failed out of order", func(t *testing.T) {
@@ -255,93 +257,260 @@ func TestWebhookCardFunding(t *testing.T) {
 	})
 }
 
+// checkoutSession returns a Checkout Session object in mode payment with metadata meta.
+func checkoutSession(id, status, paymentStatus string, meta map[string]string) map[string]any {
+	return map[string]any{"id": id, "object": "checkout.session", "mode": "payment", "status": status,
+		"payment_status": paymentStatus, "metadata": meta, "url": nil}
+}
+
 func TestWebhookTopUps(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t)
-	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service)
+	proxy := stripetest.Start(t)
+	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service, newPayments(t, proxy.URL))
 	pat := k.Account("Pat")
 	wallet := ledger.Wallet(pat.AccountID)
-	topUp := func(key string) *payout.TopUp {
-		tu := testkit.Got(k.Service.TopUp(k.Ctx, pat, testkit.USDAmount(50_00), key)).Must(t)
-		require.Equal(t, payout.TopUpID(tu.Ref), tu.ID, "the adapter names top-ups as the core does")
-		return tu
+	type topUp struct {
+		*payout.TopUp
+		meta map[string]string // the metadata the adapter puts on its session and payment intent
+		pi   string            // the payment intent Checkout made
 	}
-	meta := map[string]string{"account_id": pat.AccountID, "kind": "topup"}
+	topUpSeq := 0
+	newTopUp := func(key string) topUp {
+		tu := testkit.Got(k.Service.TopUp(k.Ctx, pat, testkit.USDAmount(50_00), key)).Must(t)
+		require.NotEmpty(t, tu.CheckoutURL, "the human authorises the debit on a checkout page")
+		topUpSeq++
+		pi := fmt.Sprintf("pi_topup_%d", topUpSeq)
+		meta := map[string]string{"account_id": pat.AccountID, "kind": "topup", "topup_id": tu.ID}
+		// Stripe answers the handler's look-up of the payment's metadata (a dispute lacks it).
+		piMeta, err := json.Marshal(map[string]any{"id": pi, "object": "payment_intent", "metadata": meta})
+		require.NoError(t, err)
+		for range 2 {
+			proxy.Inject(stripetest.Fault{Method: http.MethodGet, Path: "/v1/payment_intents/" + pi, Status: http.StatusOK, Body: string(piMeta)})
+		}
+		return topUp{tu, meta, pi}
+	}
+	session := func(tu topUp, status, paymentStatus string) map[string]any {
+		return checkoutSession(tu.Ref, status, paymentStatus, tu.meta)
+	}
+	piOf := func(tu topUp, status string) map[string]any {
+		meta := maps.Clone(tu.meta)
+		meta["checkout"] = "payment"
+		return paymentIntent(tu.pi, meta, status)
+	}
 	ach := func(ref string) map[string]any {
 		return map[string]any{"id": "du_" + ref, "object": "dispute", "amount": 50_00, "currency": "usd", "reason": "debit_not_authorized",
 			"status": "lost", "payment_intent": ref, "payment_method_details": map[string]any{"type": "us_bank_account"}}
 	}
+	answer := func(payload []byte, want string) {
+		t.Helper()
+		w := deliver(t, h, payload)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		require.Contains(t, w.Body.String(), want)
+	}
 
-	t.Run("succeeded, replayed, returned, replayed", func(t *testing.T) {
-		tu := topUp("a")
-		succeeded := event(t, "payment_intent.succeeded", "", paymentIntent(tu.Ref, meta, "succeeded"))
+	t.Run("ACH: completed while processing, then succeeded, replayed, returned, replayed", func(t *testing.T) {
+		tu := newTopUp("a")
+		answer(event(t, "checkout.session.completed", "", session(tu, "complete", "unpaid")), "ignored: completed, payment processing")
+		require.Zero(t, k.Balance(wallet), "nothing is credited before the debit settles")
+
+		succeeded := event(t, "checkout.session.async_payment_succeeded", "", session(tu, "complete", "paid"))
 		for i := range 2 {
-			w := deliver(t, h, succeeded)
-			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-			require.Contains(t, w.Body.String(), replayAnswer(i, "ok topup_succeeded"))
+			answer(succeeded, replayAnswer(i, "ok topup_succeeded"))
 			require.Equal(t, int64(50_00), k.Balance(wallet), "credited once")
 		}
+		answer(event(t, "payment_intent.succeeded", "", piOf(tu, "succeeded")), "ok topup_succeeded")
+		require.Equal(t, int64(50_00), k.Balance(wallet), "the payment's own event does not credit again")
+		answer(event(t, "checkout.session.async_payment_failed", "", session(tu, "complete", "unpaid")), "ignored")
+		require.Equal(t, int64(50_00), k.Balance(wallet), "a failure after the success is stale")
 
-		w := deliver(t, h, event(t, "payment_intent.payment_failed", "", paymentIntent(tu.Ref, meta, "requires_payment_method")))
-		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-		require.Contains(t, w.Body.String(), "ignored", "a failure after the success is stale")
-		require.Equal(t, int64(50_00), k.Balance(wallet))
-
-		returned := event(t, "charge.dispute.created", "", ach(tu.Ref))
+		returned := event(t, "charge.dispute.created", "", ach(tu.pi))
 		for i := range 2 {
-			w := deliver(t, h, returned)
-			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-			require.Contains(t, w.Body.String(), replayAnswer(i, "ok topup_returned"))
+			answer(returned, replayAnswer(i, "ok topup_returned"))
 			require.Zero(t, k.Balance(wallet), "debited once")
 		}
+		require.Len(t, proxy.RequestsTo(http.MethodGet, "/v1/payment_intents/"+tu.pi), 2, "the dispute's top-up is looked up on its payment")
+		k.CheckInvariants()
+	})
+
+	t.Run("paid at once on completion", func(t *testing.T) {
+		tu := newTopUp("paid")
+		before := k.Balance(wallet)
+		answer(event(t, "checkout.session.completed", "", session(tu, "complete", "paid")), "ok topup_succeeded")
+		require.Equal(t, before+50_00, k.Balance(wallet))
+		k.CheckInvariants()
+	})
+
+	t.Run("credited by payment_intent.succeeded when it comes first", func(t *testing.T) {
+		tu := newTopUp("pi-first")
+		before := k.Balance(wallet)
+		answer(event(t, "payment_intent.succeeded", "", piOf(tu, "succeeded")), "ok topup_succeeded")
+		answer(event(t, "checkout.session.async_payment_succeeded", "", session(tu, "complete", "paid")), "ok topup_succeeded")
+		require.Equal(t, before+50_00, k.Balance(wallet), "credited once")
 		k.CheckInvariants()
 	})
 
 	t.Run("failed, then a late success is refused", func(t *testing.T) {
-		tu := topUp("b")
-		w := deliver(t, h, event(t, "payment_intent.payment_failed", "", paymentIntent(tu.Ref, meta, "requires_payment_method")))
-		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-		require.Contains(t, w.Body.String(), "ok topup_failed")
-		w = deliver(t, h, event(t, "payment_intent.succeeded", "", paymentIntent(tu.Ref, meta, "succeeded")))
-		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-		require.Contains(t, w.Body.String(), "ignored")
-		require.Zero(t, k.Balance(wallet))
+		tu := newTopUp("b")
+		before := k.Balance(wallet)
+		answer(event(t, "payment_intent.payment_failed", "", piOf(tu, "requires_payment_method")), "ignored: a failed attempt on a Checkout Session")
+		answer(event(t, "checkout.session.async_payment_failed", "", session(tu, "complete", "unpaid")), "ok topup_failed")
+		answer(event(t, "checkout.session.async_payment_succeeded", "", session(tu, "complete", "paid")), "ignored")
+		require.Equal(t, before, k.Balance(wallet))
 		k.CheckInvariants()
 	})
 
-	t.Run("returned before its success arrives", func(t *testing.T) {
-		tu := topUp("d")
+	t.Run("expired unpaid", func(t *testing.T) {
+		tu := newTopUp("e")
 		before := k.Balance(wallet)
-		w := deliver(t, h, event(t, "charge.dispute.created", "", ach(tu.Ref)))
-		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-		require.Contains(t, w.Body.String(), "ok topup_returned")
-		w = deliver(t, h, event(t, "payment_intent.succeeded", "", paymentIntent(tu.Ref, meta, "succeeded")))
-		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-		require.Contains(t, w.Body.String(), "ignored")
+		answer(event(t, "checkout.session.expired", "", session(tu, "expired", "unpaid")), "ok topup_failed")
+		require.Equal(t, before, k.Balance(wallet))
+	})
+
+	t.Run("returned before its success arrives", func(t *testing.T) {
+		tu := newTopUp("d")
+		before := k.Balance(wallet)
+		answer(event(t, "charge.dispute.created", "", ach(tu.pi)), "ok topup_returned")
+		answer(event(t, "checkout.session.async_payment_succeeded", "", session(tu, "complete", "paid")), "ignored")
 		require.Equal(t, before, k.Balance(wallet), "never credited")
 		k.CheckInvariants()
 	})
 
 	t.Run("an unknown top-up is retried", func(t *testing.T) {
-		w := deliver(t, h, event(t, "payment_intent.succeeded", "", paymentIntent("pi_not_yet_recorded", meta, "succeeded")))
+		meta := map[string]string{"account_id": pat.AccountID, "kind": "topup", "topup_id": "tu_not_yet_recorded"}
+		w := deliver(t, h, event(t, "checkout.session.async_payment_succeeded", "", checkoutSession("cs_unknown", "complete", "paid", meta)))
 		require.Equal(t, http.StatusInternalServerError, w.Code, "Stripe retries: the top-up may not be committed yet: %s", w.Body)
 		require.Contains(t, w.Body.String(), "topup_succeeded failed")
 	})
 
-	t.Run("a card dispute is not a returned top-up", func(t *testing.T) {
-		tu := topUp("c")
-		d := ach(tu.Ref)
-		d["payment_method_details"] = map[string]any{"type": "card"}
-		w := deliver(t, h, event(t, "charge.dispute.created", "", d))
-		require.Equal(t, http.StatusOK, w.Code)
-		require.Contains(t, w.Body.String(), "no chargeback use case")
+	t.Run("a bank debit dispute of a payment that is no top-up's", func(t *testing.T) {
+		proxy.Inject(stripetest.Fault{Method: http.MethodGet, Path: "/v1/payment_intents/pi_other", Status: http.StatusOK,
+			Body: `{"id":"pi_other","object":"payment_intent","metadata":{}}`})
+		answer(event(t, "charge.dispute.created", "", ach("pi_other")), "ignored: payment pi_other is not a top-up's")
 	})
+
+	t.Run("a returned bank debit is retried when Stripe does not answer the look-up", func(t *testing.T) {
+		proxy.Inject(stripetest.Fault{Method: http.MethodGet, Path: "/v1/payment_intents/pi_flaky", Status: http.StatusServiceUnavailable,
+			Body: `{"error":{"type":"api_error","message":"Try again"}}`})
+		w := deliver(t, h, event(t, "charge.dispute.created", "", ach("pi_flaky")))
+		require.Equal(t, http.StatusInternalServerError, w.Code, w.Body.String())
+	})
+
+	t.Run("a card dispute is not a returned top-up", func(t *testing.T) {
+		tu := newTopUp("c")
+		d := ach(tu.pi)
+		d["payment_method_details"] = map[string]any{"type": "card"}
+		answer(event(t, "charge.dispute.created", "", d), "no chargeback use case")
+	})
+
+	t.Run("not a marketplace checkout", func(t *testing.T) {
+		answer(event(t, "checkout.session.completed", "", checkoutSession("cs_elsewhere", "complete", "paid", nil)), "not a marketplace checkout")
+	})
+}
+
+// TestWebhookReturnWithoutLookup: a handler that cannot look a returned debit's top-up up answers
+// 500, so Stripe delivers the event again (to a correctly configured server).
+func TestWebhookReturnWithoutLookup(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service, nil)
+	w := deliver(t, h, event(t, "charge.dispute.created", "", map[string]any{"id": "du_1", "object": "dispute", "payment_intent": "pi_1",
+		"payment_method_details": map[string]any{"type": "us_bank_account"}}))
+	require.Equal(t, http.StatusInternalServerError, w.Code)
+	require.Contains(t, w.Body.String(), "no Stripe client to find the top-up of pi_1")
+}
+
+func TestWebhookCardFundingOnCheckout(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service, nil)
+	poster, agent := k.Account("Pat"), k.Agent("Ada")
+
+	t.Run("paid", func(t *testing.T) {
+		j := cardJob(k, poster, agent, 20_00)
+		require.NotEmpty(t, j.CheckoutURL, "a poster without a saved card pays on a checkout page")
+		meta := map[string]string{"job_id": j.ID, "kind": "job", "account_id": poster.AccountID}
+		piMeta := maps.Clone(meta)
+		piMeta["checkout"] = "payment"
+		w := deliver(t, h, event(t, "payment_intent.succeeded", "", paymentIntent("pi_of_session", piMeta, "succeeded")))
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		require.Contains(t, w.Body.String(), "its checkout.session events settle the job")
+		require.Equal(t, job.AwaitingFunding, k.Job(j.ID).State)
+
+		paid := event(t, "checkout.session.completed", "", checkoutSession(j.PaymentRef, "complete", "paid", meta))
+		for i := range 2 {
+			w := deliver(t, h, paid)
+			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+			require.Contains(t, w.Body.String(), replayAnswer(i, "ok confirm_funding"))
+			require.Equal(t, job.InProgress, k.Job(j.ID).State)
+			require.Equal(t, int64(20_00), k.Balance(ledger.Escrow(j.ID)), "funded once")
+		}
+		k.CheckInvariants()
+	})
+
+	t.Run("expired", func(t *testing.T) {
+		j := cardJob(k, poster, agent, 30_00)
+		meta := map[string]string{"job_id": j.ID, "kind": "job"}
+		w := deliver(t, h, event(t, "checkout.session.expired", "", checkoutSession(j.PaymentRef, "expired", "unpaid", meta)))
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		require.Contains(t, w.Body.String(), "ok funding_failed")
+		require.Equal(t, job.Open, k.Job(j.ID).State)
+		require.Zero(t, k.Balance(ledger.Escrow(j.ID)))
+		k.CheckInvariants()
+	})
+}
+
+// TestWebhookCardSetup: a card saved on Checkout in setup mode is stored on the account, and the
+// account's next card-funded job is charged to it off-session, with no checkout page.
+func TestWebhookCardSetup(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t)
+	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service, nil)
+	poster, agent := k.Account("Bot"), k.Agent("Ada")
+	co := testkit.Got(k.Service.StartCardSetup(k.Ctx, poster)).Must(t)
+	require.NotEmpty(t, co.URL)
+	meta := map[string]string{"account_id": poster.AccountID, "kind": "card_setup"}
+
+	setupSession := checkoutSession(co.Ref, "complete", "no_payment_required", meta)
+	setupSession["mode"] = "setup"
+	w := deliver(t, h, event(t, "checkout.session.completed", "", setupSession))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Contains(t, w.Body.String(), "setup_intent.succeeded saves the card")
+
+	saved := event(t, "setup_intent.succeeded", "", map[string]any{"id": "seti_1", "object": "setup_intent", "status": "succeeded",
+		"payment_method": "pm_saved", "customer": "cus_x", "metadata": meta})
+	for i := range 2 {
+		w := deliver(t, h, saved)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		require.Contains(t, w.Body.String(), replayAnswer(i, "ok card_saved"))
+	}
+	require.Equal(t, "pm_saved", testkit.Got(k.Service.Account(k.Ctx, poster)).Must(t).CardRef)
+	require.Equal(t, 1, count(k.EventTypes(), "account.card_saved"))
+
+	j := cardJob(k, poster, agent, 25_00)
+	require.Empty(t, j.CheckoutURL, "charged off-session: no human step")
+	intents := k.Payments.Intents()
+	require.Equal(t, "pm_saved", intents[len(intents)-1].Payer.CardRef)
+	w = deliver(t, h, event(t, "payment_intent.succeeded", "", paymentIntent(j.PaymentRef, map[string]string{"job_id": j.ID, "kind": "job"}, "succeeded")))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Contains(t, w.Body.String(), "ok confirm_funding")
+	require.Equal(t, job.InProgress, k.Job(j.ID).State)
+
+	for name, obj := range map[string]map[string]any{
+		"not a marketplace card setup": {"id": "seti_2", "object": "setup_intent", "payment_method": "pm_x", "metadata": map[string]string{}},
+		"without a payment method":     {"id": "seti_3", "object": "setup_intent", "metadata": meta},
+	} {
+		w := deliver(t, h, event(t, "setup_intent.succeeded", "", obj))
+		require.Equal(t, http.StatusOK, w.Code, name)
+		require.Contains(t, w.Body.String(), name)
+	}
+	k.CheckInvariants()
 }
 
 func TestWebhookPayouts(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t)
-	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service)
+	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service, nil)
 	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
 	j := k.Hire(poster, agent, 40_00)
 	k.Deliver(agent, j.ID)
@@ -389,7 +558,7 @@ func TestWebhookPayouts(t *testing.T) {
 func TestWebhookSettlesATransferWhoseAnswerWasLost(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t)
-	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service)
+	h := stripe.NewWebhookHandler(platformSecret, connectSecret, k.Service, nil)
 	poster, agent := k.Poster("Pat", 100_00), k.Agent("Ada")
 	j := k.Hire(poster, agent, 40_00)
 	k.Deliver(agent, j.ID)

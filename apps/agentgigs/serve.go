@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -34,6 +35,10 @@ type config struct {
 	DatabaseURL string
 	Migrate     bool
 	Plugins     pluginsConfig
+	// PublicURL is the server's URL as humans and Stripe reach it (env AGENTGIGS_PUBLIC_URL,
+	// e.g. https://gigs.example.com): the base of the links in emails, onboarding and Checkout
+	// returns. Empty means the listen address.
+	PublicURL string
 }
 
 // pluginsConfig loads proofer plugins (env AGENTGIGS_PLUGINS_DIR, AGENTGIGS_PLUGIN_ACCOUNT).
@@ -78,7 +83,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (co
 // payments and plugins, and the default address.
 func configFromEnv(getenv func(string) string) config {
 	return config{Addr: defaultAddr, SMTPURL: getenv("SMTP_URL"), DatabaseURL: getenv("DATABASE_URL"),
-		Migrate: getenv("AGENTGIGS_MIGRATE") != "false",
+		Migrate: getenv("AGENTGIGS_MIGRATE") != "false", PublicURL: strings.TrimRight(getenv("AGENTGIGS_PUBLIC_URL"), "/"),
 		Plugins: pluginsConfig{Dir: getenv("AGENTGIGS_PLUGINS_DIR"), Account: getenv("AGENTGIGS_PLUGIN_ACCOUNT")}, Stripe: stripeConfig{
 			SecretKey: getenv("STRIPE_SECRET_KEY"), WebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
 			ConnectWebhookSecret: getenv("STRIPE_CONNECT_WEBHOOK_SECRET"), APIBase: getenv("STRIPE_API_BASE"),
@@ -96,7 +101,11 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	baseURL := "http://" + ln.Addr().String()
-	a, err := build(ctx, cfg, baseURL, stdout, log)
+	public := cfg.PublicURL
+	if public == "" {
+		public = baseURL
+	}
+	a, err := build(ctx, cfg, public, stdout, log)
 	if err != nil {
 		_ = ln.Close()
 		return err

@@ -138,7 +138,7 @@ func build(ctx context.Context, cfg config, baseURL string, mailOut io.Writer, l
 	// replica that signed it in, until a restart.
 	mux.Handle(web.Prefix, web.New(web.Config{Service: svc, Sessions: &web.MemorySessions{}, Secure: memDB == nil, Log: log}))
 	if stripeAdapter != nil {
-		mux.Handle(stripeWebhookPath, stripe.NewWebhookHandler(cfg.Stripe.WebhookSecret, cfg.Stripe.ConnectWebhookSecret, svc))
+		mux.Handle(stripeWebhookPath, stripe.NewWebhookHandler(cfg.Stripe.WebhookSecret, cfg.Stripe.ConnectWebhookSecret, svc, stripeAdapter))
 	}
 	a.Handler = mux
 	ok = true
@@ -223,7 +223,7 @@ func mailerFor(smtpURL string, out io.Writer) (ports.Mailer, string, error) {
 // dev endpoints drive.
 func paymentsFor(c stripeConfig, baseURL string) (ports.Payments, *stripe.Payments, string, error) {
 	if c.SecretKey == "" {
-		return memory.NewPayments(), nil, "Payments: fake (set STRIPE_SECRET_KEY for Stripe); POST /api/dev/... reports their outcomes.", nil
+		return memory.NewSandboxPayments(baseURL), nil, "Payments: fake (set STRIPE_SECRET_KEY for Stripe); its checkout URLs are the POST /api/dev/... endpoints that report their outcomes.", nil
 	}
 	if c.WebhookSecret == "" {
 		return nil, nil, "", errors.New("STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY: Stripe's events are how payments complete")
@@ -231,6 +231,9 @@ func paymentsFor(c stripeConfig, baseURL string) (ports.Payments, *stripe.Paymen
 	p, err := stripe.New(stripe.Config{
 		SecretKey: c.SecretKey, APIBase: c.APIBase,
 		ReturnURL: baseURL + "/api/me/payout-onboarding", RefreshURL: baseURL + "/api/me/payout-onboarding",
+		// The human returns to the dashboard, which shows the wallet and the jobs; the outcome
+		// itself arrives as a webhook.
+		CheckoutSuccessURL: baseURL + web.Prefix + "?checkout=done", CheckoutCancelURL: baseURL + web.Prefix + "?checkout=cancelled",
 	})
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("stripe: %w", err)

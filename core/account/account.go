@@ -14,6 +14,8 @@ type Account struct {
 	VerifyTokenHash string    `json:"-"` // SHA-256 of the pending email verification token
 	PayoutsEnabled  bool      `json:"payouts_enabled"`
 	ConnectRef      string    `json:"connect_ref,omitempty"` // the processor's connected account
+	CustomerRef     string    `json:"-"`                     // the processor's paying customer; empty until the account first pays
+	CardRef         string    `json:"-"`                     // the card saved for off-session job payments; empty when none
 	Admin           bool      `json:"admin"`
 	CreatedAt       time.Time `json:"created_at"`
 	// EmailOptOut is true when the account turned notification emails off (hired, delivered,

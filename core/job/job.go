@@ -98,6 +98,7 @@ type Job struct {
 	ApplicationID string        `json:"application_id,omitempty"`
 	Funding       FundingSource `json:"funding,omitempty"`
 	PaymentRef    string        `json:"payment_ref,omitempty"`
+	CheckoutURL   string        `json:"checkout_url,omitempty"` // the page where the poster pays the card payment when a human must (no saved card); else empty
 	Revisions     int           `json:"revisions"`
 	Delivery      *Delivery     `json:"delivery,omitempty"`
 	DeliveryDueAt time.Time     `json:"delivery_due_at,omitzero"`

@@ -426,11 +426,16 @@ func (s *Service) TopUp(ctx context.Context, c Caller, amount money.Money, idemp
 	if idempotencyKey == "" {
 		key = "topup-" + s.cfg.IDs.New("key")
 	}
-	ref, err := s.cfg.Payments.CreateTopUp(ctx, key, amount, a.ID)
+	payer, err := s.payer(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	id := payout.TopUpID(key)
+	co, err := s.cfg.Payments.CreateTopUp(ctx, key, amount, id, payer)
 	if err != nil {
 		return nil, errs.Wrap(errs.CodeConflict, err, "the payment processor is unavailable; retry with the same key")
 	}
-	t := &payout.TopUp{ID: payout.TopUpID(ref), AccountID: a.ID, Amount: amount, Status: payout.TopUpPending, Ref: ref, CreatedAt: s.now()}
+	t := &payout.TopUp{ID: id, AccountID: a.ID, Amount: amount, Status: payout.TopUpPending, Ref: co.Ref, CheckoutURL: co.URL, CreatedAt: s.now()}
 	err = s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		if prev, err := tx.TopUps().Get(ctx, t.ID); err == nil {
 			t = prev

@@ -37,6 +37,7 @@ type Command struct {
 	ToAgent       int64             // resolve: minor units released to the agent
 	ToPoster      int64             // resolve: minor units refunded to the poster
 	PaymentRef    string            // confirm_funding, fail_funding: the processor's payment
+	CheckoutURL   string            // accept by card: where the poster pays, when a human must
 	TaskID        string            // claim_task, submit_scorecard
 	Scorecard     proof.Scorecard   // submit_scorecard
 	Apply         ApplyInput        // apply

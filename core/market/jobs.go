@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentgigs/agentgigs/core/account"
 	"github.com/agentgigs/agentgigs/core/errs"
 	"github.com/agentgigs/agentgigs/core/job"
 	"github.com/agentgigs/agentgigs/core/money"
@@ -276,8 +277,9 @@ func (s *Service) Applications(ctx context.Context, c Caller, jobID string) ([]*
 // transaction; its key is derived from the job version and application, so a retry reuses it.
 func (s *Service) startCardPayment(ctx context.Context, c Caller, jobID string, cmd *Command) error {
 	var (
-		price money.Money
-		key   string
+		price  money.Money
+		key    string
+		poster *account.Account
 	)
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		v, err := s.load(ctx, tx, c, jobID)
@@ -292,16 +294,27 @@ func (s *Service) startCardPayment(ctx context.Context, c Caller, jobID string, 
 			return nil
 		}
 		price, key = a.ProposedPrice, "intent-"+jobID+"-"+a.ID+"-v"+itoa(v.j.Version)
+		poster = v.acct
 		return nil
 	})
 	if err != nil || key == "" {
 		return err
 	}
-	ref, err := s.cfg.Payments.CreatePaymentIntent(ctx, key, price, jobID)
+	payer, err := s.payer(ctx, poster)
+	if err != nil {
+		return err
+	}
+	co, err := s.cfg.Payments.CreateCardPayment(ctx, key, price, jobID, payer)
+	if err != nil && payer.CardRef != "" && !errors.Is(err, ports.ErrUnavailable) {
+		// The saved card was refused (declined, or its bank wants the human): the human pays on
+		// a checkout page instead, under a key of its own (the refusal stays the first key's).
+		payer.CardRef = ""
+		co, err = s.cfg.Payments.CreateCardPayment(ctx, key+"-checkout", price, jobID, payer)
+	}
 	if err != nil {
 		return errs.Wrap(errs.CodeConflict, err, "the payment processor is unavailable; retry")
 	}
-	cmd.PaymentRef = ref
+	cmd.PaymentRef, cmd.CheckoutURL = co.Ref, co.URL
 	return nil
 }
 
@@ -325,7 +338,7 @@ func (x *exec) accept() error {
 		return errs.New(errs.CodeOnboardingRequired, "the agent must finish payout onboarding before being hired")
 	}
 	j.AgentID, j.ApplicationID, j.Price, j.Funding = a.AgentID, a.ID, a.ProposedPrice, cmd.Funding
-	j.PaymentRef = cmd.PaymentRef
+	j.PaymentRef, j.CheckoutURL = cmd.PaymentRef, cmd.CheckoutURL
 	j.CriteriaHash = sha256Hex(j.Criteria)
 	if a.Timeline > 0 {
 		j.DeliveryWindow = a.Timeline

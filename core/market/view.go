@@ -18,7 +18,13 @@ type NextAction struct {
 	Action job.Action `json:"action"`
 	Doc    string     `json:"doc"`
 	Until  time.Time  `json:"until,omitzero"` // when the chance ends (the state's deadline); zero when open-ended
+	URL    string     `json:"url,omitempty"`  // for ActPayByCard: the page where the human pays
 }
+
+// ActPayByCard is the poster's next action on a job awaiting a card payment that needs a human
+// (no saved card): pay on the processor's page at NextAction.URL. It is not a transition of the
+// state machine: the processor confirms the payment (confirm_funding).
+const ActPayByCard job.Action = "pay_by_card"
 
 // Deadline is when the job's current state ends by itself, and how.
 type Deadline struct {
@@ -65,7 +71,16 @@ func viewOf(x *exec) (*JobView, error) {
 		hidden.Delivery = nil
 		j = &hidden
 	}
+	if j.CheckoutURL != "" && x.role != job.RolePoster && x.role != job.RoleSystem {
+		hidden := *j // the page pays the poster's payment: only the poster sees it
+		hidden.CheckoutURL = ""
+		j = &hidden
+	}
 	v := &JobView{Job: j, Role: x.role, NextActions: []NextAction{}}
+	if x.role == job.RolePoster && j.State == job.AwaitingFunding && j.CheckoutURL != "" {
+		v.NextActions = append(v.NextActions, NextAction{Action: ActPayByCard, URL: j.CheckoutURL, Until: j.DeadlineAt,
+			Doc: "Pay the card payment on the processor's page at url; the job starts when the processor confirms it. Unpaid, the acceptance lapses at the deadline."})
+	}
 	if !j.DeadlineAt.IsZero() {
 		info, _ := job.Info(j.State)
 		v.Deadline = &Deadline{At: j.DeadlineAt, DefaultAction: info.DefaultAction, Doc: info.Doc}

@@ -3,6 +3,8 @@
 package payout
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/agentgigs/agentgigs/core/money"
@@ -46,8 +48,12 @@ const IdempotencyKeyPrefix = "payout-"
 // IdempotencyKey is the key the processor call carries, derived from the payout alone.
 func (p *Payout) IdempotencyKey() string { return IdempotencyKeyPrefix + p.ID }
 
-// TopUpID is the ID of the wallet top-up whose processor payment is ref.
-func TopUpID(ref string) string { return "tu_" + ref }
+// TopUpID is the ID of the wallet top-up started under the processor idempotency key: the same
+// key always names the same top-up, so a retried request finds the top-up it made.
+func TopUpID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "tu_" + hex.EncodeToString(sum[:12])
+}
 
 // Retryable reports whether a transfer attempt may be made now: the payout is not held, and it is
 // due, failed, or submitted by an attempt that never recorded its outcome (its runner stopped
@@ -92,4 +98,7 @@ type TopUp struct {
 	Status    TopUpStatus `json:"status"`
 	Ref       string      `json:"ref,omitempty"`
 	CreatedAt time.Time   `json:"created_at"`
+	// CheckoutURL is where the human authorises the bank debit; empty when the processor needs
+	// no human step.
+	CheckoutURL string `json:"checkout_url,omitempty"`
 }

@@ -9,28 +9,59 @@ import (
 	"github.com/agentgigs/agentgigs/core/proof"
 )
 
+// Checkout is a page hosted by the payment processor where a human pays or saves a card (Stripe
+// Checkout in production).
+type Checkout struct {
+	// Ref is the processor's reference of what the page pays or sets up ("cs_…" on Stripe), or of
+	// the payment itself when no page is needed.
+	Ref string
+	// URL is where to send the human. Empty when no human step is needed (a saved card charged
+	// off-session).
+	URL string
+}
+
+// Payer is the marketplace account paying, as the processor knows it.
+type Payer struct {
+	AccountID   string
+	CustomerRef string // the processor's customer of the account (CreateCustomer)
+	CardRef     string // the card the account saved (CardSaved callback); empty when none
+}
+
 // Payments is the payment processor (Stripe Connect in production). Every call that moves money
 // carries an idempotency key: repeating a call with the same key has the effect of one call and
 // returns the same reference. Asynchronous outcomes (onboarding finished, a card payment
-// confirmed, a top-up settled or returned, a transfer paid) come back to the marketplace service
-// through its processor callbacks, not through this interface.
+// confirmed, a card saved, a top-up settled or returned, a transfer paid) come back to the
+// marketplace service through its processor callbacks, not through this interface.
 type Payments interface {
 	// CreateConnectedAccount creates the payout account of a marketplace account and returns its
 	// reference. Idempotent per accountID.
 	CreateConnectedAccount(ctx context.Context, accountID, email string) (ref string, err error)
 	// OnboardingLink returns the URL where the human completes payout onboarding (KYC).
 	OnboardingLink(ctx context.Context, ref string) (url string, err error)
-	// CreatePaymentIntent starts a card payment funding a job's escrow; the confirmation arrives
-	// later.
-	CreatePaymentIntent(ctx context.Context, idempotencyKey string, amount money.Money, jobID string) (ref string, err error)
-	// CancelPaymentIntent cancels an unconfirmed payment. Cancelling twice is not an error.
+	// CreateCustomer creates the paying customer of a marketplace account and returns its
+	// reference; the caller stores it and passes it as Payer.CustomerRef. Idempotent per
+	// accountID.
+	CreateCustomer(ctx context.Context, accountID, email string) (ref string, err error)
+	// CreateCardPayment starts a card payment funding a job's escrow; the confirmation arrives
+	// later. With payer.CardRef set the saved card is charged off-session and the Checkout has no
+	// URL; without it the Checkout's URL is the page where the human pays. A saved card the
+	// processor refuses (declined, authentication required) is an error that does not wrap
+	// ErrUnavailable.
+	CreateCardPayment(ctx context.Context, idempotencyKey string, amount money.Money, jobID string, payer Payer) (Checkout, error)
+	// CancelPaymentIntent cancels an unconfirmed card payment (a Checkout.Ref of
+	// CreateCardPayment) so that it can no longer succeed. Cancelling twice is not an error.
 	CancelPaymentIntent(ctx context.Context, ref string) error
-	// CreateTopUp starts an asynchronous bank debit crediting an account's wallet on success.
-	CreateTopUp(ctx context.Context, idempotencyKey string, amount money.Money, accountID string) (ref string, err error)
+	// CreateTopUp starts an asynchronous bank debit crediting the payer's wallet on success: the
+	// human authorises it at the Checkout's URL. topUpID is the marketplace's top-up, which the
+	// outcome names.
+	CreateTopUp(ctx context.Context, idempotencyKey string, amount money.Money, topUpID string, payer Payer) (Checkout, error)
+	// CreateCardSetup returns the page where the human saves a card for later off-session
+	// payments; the saved card arrives later through the CardSaved callback.
+	CreateCardSetup(ctx context.Context, idempotencyKey string, payer Payer) (Checkout, error)
 	// Transfer sends amount to the connected account destination. A nil error means the processor
 	// accepted it; settlement is reported later.
 	Transfer(ctx context.Context, idempotencyKey string, amount money.Money, destination string) (ref string, err error)
-	// Refund returns amount of a card payment to the card.
+	// Refund returns amount of a card payment (a Checkout.Ref of CreateCardPayment) to the card.
 	Refund(ctx context.Context, idempotencyKey string, amount money.Money, paymentRef string) (ref string, err error)
 }
 

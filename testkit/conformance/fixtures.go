@@ -84,6 +84,8 @@ func newAccount(id, email string) *account.Account {
 		VerifyTokenHash: "hash-" + id,
 		PayoutsEnabled:  true,
 		ConnectRef:      "acct_" + id,
+		CustomerRef:     "cus_" + id,
+		CardRef:         "pm_" + id,
 		CreatedAt:       t0,
 	}
 }
@@ -107,7 +109,9 @@ func newJob(id, poster string) *job.Job {
 		DeliveryWindow: 48 * time.Hour,
 		MaxRevisions:   2,
 		State:          job.Open,
-		Funding:        job.FundWallet,
+		Funding:        job.FundCard,
+		PaymentRef:     "cs_" + id,
+		CheckoutURL:    "https://checkout.example/" + id,
 		Delivery:       &job.Delivery{URL: "https://example.com/d", Note: "done", At: t0},
 		DeliveryDueAt:  at(48 * time.Hour),
 		Dispute: &job.Dispute{
@@ -132,7 +136,7 @@ func newPayout(id, jobID, recipient string) *payout.Payout {
 }
 
 func newTopUp(id, accountID string) *payout.TopUp {
-	return &payout.TopUp{ID: id, AccountID: accountID, Amount: usdOf(5000), Status: payout.TopUpPending, Ref: "tu_" + id, CreatedAt: t0}
+	return &payout.TopUp{ID: id, AccountID: accountID, Amount: usdOf(5000), Status: payout.TopUpPending, Ref: "cs_" + id, CheckoutURL: "https://checkout.example/" + id, CreatedAt: t0}
 }
 
 // newTask returns an open task; scored adds a scorecard with slices.

@@ -13,7 +13,8 @@ import (
 )
 
 // Payments runs the conformance suite of ports.Payments: every method returns a non-empty
-// reference (or URL), a repeated idempotency key returns the first call's reference (also when the
+// reference (or URL), checkout pages have absolute URLs (none for a saved card charged
+// off-session), a repeated idempotency key returns the first call's reference (also when the
 // repeats race), different keys make different references, a key reused with other parameters is
 // refused with ports.ErrConflict, cancelling a payment twice is fine, amounts are accepted in
 // zero-decimal (JPY) and two-decimal (USD) currencies alike, and an amount that is not positive
@@ -68,24 +69,69 @@ func Payments(t *testing.T, newPayments func(t *testing.T) ports.Payments) {
 		require.NotEqual(t, other, refs[0])
 	}
 
-	t.Run("PaymentIntent", func(t *testing.T) {
+	t.Run("Customer", func(t *testing.T) {
+		t.Parallel()
+		p, ctx, n := newPayments(t), t.Context(), nonce()
+		ref := must(p.CreateCustomer(ctx, "acc_"+n, "conformance-"+n+"@example.com"))(t)
+		require.NotEmpty(t, ref)
+		require.Equal(t, ref, must(p.CreateCustomer(ctx, "acc_"+n, "conformance-"+n+"@example.com"))(t), "idempotent per account")
+		require.NotEqual(t, ref, must(p.CreateCustomer(ctx, "acc2_"+n, "conformance2-"+n+"@example.com"))(t))
+	})
+
+	t.Run("CardPayment", func(t *testing.T) {
 		t.Parallel()
 		p, ctx, job := newPayments(t), t.Context(), "job_"+nonce()
-		keyed(t, func(key string) (string, error) { return p.CreatePaymentIntent(ctx, key, amount, job) })
+		payer := newPayer(t, p)
+		keyed(t, func(key string) (string, error) { return refOf(p.CreateCardPayment(ctx, key, amount, job, payer)) })
+	})
+
+	t.Run("CardPaymentOffSession", func(t *testing.T) {
+		t.Parallel()
+		p, ctx, job := newPayments(t), t.Context(), "job_"+nonce()
+		payer := newPayer(t, p)
+		payer.CardRef = "pm_card_visa"
+		keyed(t, func(key string) (string, error) { return refOf(p.CreateCardPayment(ctx, key, amount, job, payer)) })
+		co := must(p.CreateCardPayment(ctx, "conformance-"+nonce(), amount, job, payer))(t)
+		require.Empty(t, co.URL, "a saved card needs no human step")
+	})
+
+	t.Run("CheckoutURLs", func(t *testing.T) {
+		t.Parallel()
+		p, ctx, n := newPayments(t), t.Context(), nonce()
+		payer := newPayer(t, p)
+		for name, co := range map[string]ports.Checkout{
+			"card payment": must(p.CreateCardPayment(ctx, "conformance-"+n+"-pi", amount, "job_"+n, payer))(t),
+			"top-up":       must(p.CreateTopUp(ctx, "conformance-"+n+"-tu", amount, "tu_"+n, payer))(t),
+			"card setup":   must(p.CreateCardSetup(ctx, "conformance-"+n+"-setup", payer))(t),
+		} {
+			require.NotEmpty(t, co.Ref, name)
+			u, err := url.Parse(co.URL)
+			require.NoError(t, err, name)
+			require.Contains(t, []string{"http", "https"}, u.Scheme, "%s: an absolute URL: %q", name, co.URL)
+			require.NotEmpty(t, u.Host, name)
+		}
+	})
+
+	t.Run("CardSetup", func(t *testing.T) {
+		t.Parallel()
+		p, ctx := newPayments(t), t.Context()
+		payer := newPayer(t, p)
+		keyed(t, func(key string) (string, error) { return refOf(p.CreateCardSetup(ctx, key, payer)) })
 	})
 
 	t.Run("CancelPaymentIntent", func(t *testing.T) {
 		t.Parallel()
 		p, ctx, n := newPayments(t), t.Context(), nonce()
-		ref := must(p.CreatePaymentIntent(ctx, "conformance-"+n, amount, "job_"+n))(t)
+		ref := must(p.CreateCardPayment(ctx, "conformance-"+n, amount, "job_"+n, newPayer(t, p)))(t).Ref
 		require.NoError(t, p.CancelPaymentIntent(ctx, ref))
 		require.NoError(t, p.CancelPaymentIntent(ctx, ref), "cancelling twice is not an error")
 	})
 
 	t.Run("TopUp", func(t *testing.T) {
 		t.Parallel()
-		p, ctx, acc := newPayments(t), t.Context(), "acc_"+nonce()
-		keyed(t, func(key string) (string, error) { return p.CreateTopUp(ctx, key, amount, acc) })
+		p, ctx, id := newPayments(t), t.Context(), "tu_"+nonce()
+		payer := newPayer(t, p)
+		keyed(t, func(key string) (string, error) { return refOf(p.CreateTopUp(ctx, key, amount, id, payer)) })
 	})
 
 	t.Run("Transfer", func(t *testing.T) {
@@ -98,7 +144,7 @@ func Payments(t *testing.T, newPayments func(t *testing.T) ports.Payments) {
 	t.Run("Refund", func(t *testing.T) {
 		t.Parallel()
 		p, ctx, n := newPayments(t), t.Context(), nonce()
-		pi := must(p.CreatePaymentIntent(ctx, "conformance-"+n, amount, "job_"+n))(t)
+		pi := must(p.CreateCardPayment(ctx, "conformance-"+n, amount, "job_"+n, newPayer(t, p)))(t).Ref
 		keyed(t, func(key string) (string, error) {
 			return p.Refund(ctx, key, money.Money{Amount: 100, Currency: "USD"}, pi)
 		})
@@ -111,10 +157,15 @@ func Payments(t *testing.T, newPayments func(t *testing.T) ports.Payments) {
 	keyedOps := func(t *testing.T, p ports.Payments) []keyedOp {
 		ctx, n := t.Context(), nonce()
 		dest := must(p.CreateConnectedAccount(ctx, "acc_"+n, "conformance-"+n+"@example.com"))(t)
-		pi := must(p.CreatePaymentIntent(ctx, "conformance-"+n+"-pi", amount, "job_"+n))(t)
+		payer := newPayer(t, p)
+		pi := must(p.CreateCardPayment(ctx, "conformance-"+n+"-pi", amount, "job_"+n, payer))(t).Ref
 		return []keyedOp{
-			{"PaymentIntent", func(key string, m money.Money) (string, error) { return p.CreatePaymentIntent(ctx, key, m, "job_"+n) }},
-			{"TopUp", func(key string, m money.Money) (string, error) { return p.CreateTopUp(ctx, key, m, "acc_"+n) }},
+			{"CardPayment", func(key string, m money.Money) (string, error) {
+				return refOf(p.CreateCardPayment(ctx, key, m, "job_"+n, payer))
+			}},
+			{"TopUp", func(key string, m money.Money) (string, error) {
+				return refOf(p.CreateTopUp(ctx, key, m, "tu_"+n, payer))
+			}},
 			{"Transfer", func(key string, m money.Money) (string, error) { return p.Transfer(ctx, key, m, dest) }},
 			{"Refund", func(key string, m money.Money) (string, error) { return p.Refund(ctx, key, m, pi) }},
 		}
@@ -155,3 +206,13 @@ func Payments(t *testing.T, newPayments func(t *testing.T) ports.Payments) {
 		}
 	})
 }
+
+// newPayer returns a payer with a customer made for the run.
+func newPayer(t *testing.T, p ports.Payments) ports.Payer {
+	n := nonce()
+	acc := "acc_" + n
+	return ports.Payer{AccountID: acc, CustomerRef: must(p.CreateCustomer(t.Context(), acc, "payer-"+n+"@example.com"))(t)}
+}
+
+// refOf returns the reference of a checkout call's result.
+func refOf(co ports.Checkout, err error) (string, error) { return co.Ref, err }

@@ -49,7 +49,17 @@ type (
 		}
 	}
 	accountOut struct {
-		Body *account.Account
+		Body accountView
+	}
+	// accountView is an account as its owner sees it.
+	accountView struct {
+		*account.Account
+		CardSaved bool `json:"card_saved" doc:"a card is saved (POST /api/me/card-setup): jobs accepted with card funding are charged to it off-session, with no checkout page"`
+	}
+	checkoutOut struct {
+		Body struct {
+			URL string `json:"url" doc:"where the human completes the step on the payment processor's page"`
+		}
 	}
 	emptyIn struct{}
 	keysOut struct{ Body []*apikey.Key }
@@ -138,7 +148,7 @@ func (s *Server) registerAccounts() {
 			return nil, err
 		}
 		a, err := s.cfg.Service.Account(ctx, c)
-		return &accountOut{Body: a}, err
+		return &accountOut{Body: accountView{Account: a, CardSaved: a != nil && a.CardRef != ""}}, err
 	})
 	op(s, huma.Operation{
 		OperationID: "get-me", Method: http.MethodGet, Path: "/api/me", Tags: []string{"Accounts"}, Summary: "The caller's account",
@@ -148,7 +158,7 @@ func (s *Server) registerAccounts() {
 			return nil, err
 		}
 		a, err := s.cfg.Service.Account(ctx, c)
-		return &accountOut{Body: a}, err
+		return &accountOut{Body: accountView{Account: a, CardSaved: a != nil && a.CardRef != ""}}, err
 	})
 	op(s, huma.Operation{
 		OperationID: "create-api-key", Method: http.MethodPost, Path: "/api/me/api-keys", Tags: []string{"API keys"},
@@ -224,6 +234,25 @@ func (s *Server) registerAccounts() {
 		return out, nil
 	})
 	op(s, huma.Operation{
+		OperationID: "start-card-setup", Method: http.MethodPost, Path: "/api/me/card-setup", Tags: []string{"Wallet"},
+		Summary: "Get the page where a human saves a card once, for card funding with no human step",
+		Description: "A human opens the URL and saves a card (a one-time step, like payout onboarding). When the processor confirms " +
+			"(event account.card_saved, and card_saved on GET /api/me), every job the account accepts with funding=card is charged " +
+			"to that card off-session: no checkout page. Without a saved card, accepting with funding=card answers a checkout URL to pay.",
+	}, func(ctx context.Context, in *emptyIn) (*checkoutOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		co, err := s.cfg.Service.StartCardSetup(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out := &checkoutOut{}
+		out.Body.URL = co.URL
+		return out, nil
+	})
+	op(s, huma.Operation{
 		OperationID: "get-wallet", Method: http.MethodGet, Path: "/api/me/wallet", Tags: []string{"Wallet"},
 		Summary: "Wallet, pending and payable balances in minor units",
 	}, func(ctx context.Context, in *balancesIn) (*balancesOut, error) {
@@ -237,8 +266,9 @@ func (s *Server) registerAccounts() {
 	op(s, huma.Operation{
 		OperationID: "create-top-up", Method: http.MethodPost, Path: "/api/me/wallet/top-ups", Tags: []string{"Wallet"},
 		DefaultStatus: http.StatusAccepted, Summary: "Top the wallet up by bank debit",
-		Description: "Starts an asynchronous bank debit (ACH). The wallet is credited only when it succeeds (event topup.succeeded). " +
-			"Send an Idempotency-Key.",
+		Description: "Starts an asynchronous bank debit (ACH): a human authorises it once at checkout_url (the processor's page). " +
+			"The wallet is credited only when the debit succeeds (event topup.succeeded), usually days later. " +
+			"Send an Idempotency-Key: a retry returns the same top-up and page.",
 	}, func(ctx context.Context, in *topUpIn) (*topUpOut, error) {
 		c, err := callerOf(ctx)
 		if err != nil {

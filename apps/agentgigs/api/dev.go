@@ -111,6 +111,18 @@ func (s *Server) registerDev() {
 		}
 		return ok(s.cfg.Service.PayoutOnboardingCompleted(ctx, c.AccountID))
 	})
+	op(s, huma.Operation{
+		OperationID: "dev-card-setup-succeeded", Method: http.MethodPost, Path: "/api/dev/card-setup/succeed", Tags: tags,
+		Summary: "Sandbox only: save a card for the caller as if its human completed the card setup page",
+		Description: "The fake processor's card setup page (the url of POST /api/me/card-setup). The caller's later card-funded " +
+			"jobs are charged to the card off-session; report each payment's outcome with /api/dev/jobs/{id}/card-payment/succeed.",
+	}, func(ctx context.Context, in *emptyIn) (*okOut, error) {
+		c, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return ok(s.cfg.Service.CardSaved(ctx, c.AccountID, "pm_sandbox_"+c.AccountID))
+	})
 	outcomes := []struct {
 		id, path, summary string
 		owner             ownerOf

@@ -36,7 +36,7 @@ func newSandboxOn(t testing.TB, rateLimit int, store ports.Store, blobs ports.Bl
 	t.Helper()
 	clock, inbox := &memory.DevClock{}, memory.NewMailer(nil)
 	svc, err := market.New(market.Config{
-		Store: store, Payments: memory.NewPayments(), Mailer: inbox, Blobs: blobs,
+		Store: store, Payments: memory.NewSandboxPayments("http://sandbox.test"), Mailer: inbox, Blobs: blobs,
 		Webhooks: webhookhttp.New(webhookhttp.Options{AllowPrivate: true, Timeout: 5 * time.Second}),
 		Clock:    clock, IDs: memory.NewIDs(time.Now().UnixNano()), BaseURL: "http://sandbox.test",
 	})

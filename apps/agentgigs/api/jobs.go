@@ -100,6 +100,7 @@ type actionResult struct {
 	Application *applicationOut   `json:"application,omitempty"`
 	Task        *proof.Task       `json:"task,omitempty"`
 	View        *jobView          `json:"view,omitempty" doc:"the job as the caller now sees it (after a dry run: as it stays), with next_actions; absent when the action took the job out of the caller's sight"`
+	CheckoutURL string            `json:"checkout_url,omitempty" doc:"accept with funding=card and no saved card: the page where the poster's human pays (also next action pay_by_card); absent when a saved card was charged off-session"`
 }
 
 type (
@@ -401,6 +402,9 @@ func (s *Server) act(ctx context.Context, do func(c market.Caller) (*market.Outc
 	}
 	if o.View != nil {
 		r.View = s.toView(o.View)
+		if o.View.Job.State == job.AwaitingFunding {
+			r.CheckoutURL = o.View.Job.CheckoutURL // only the poster's view carries it
+		}
 	}
 	if r.Transfers == nil {
 		r.Transfers = []ledger.Transfer{}

@@ -20,10 +20,11 @@ A=(-H "authorization: Bearer $agent_key")
 api "${A[@]}" -X POST "$BASE/api/me/payout-onboarding" | jq -r .url
 api "${A[@]}" -X POST "$BASE/api/dev/payout-onboarding/complete" >/dev/null
 
-# 3. The poster funds its wallet (an ACH debit; the sandbox settles it on request).
-topup=$(api "${P[@]}" -H 'idempotency-key: topup-1' "$BASE/api/me/wallet/top-ups" \
-  -d '{"amount":10000,"currency":"USD"}' | jq -r .id)
-api "${P[@]}" -X POST "$BASE/api/dev/top-ups/$topup/succeed" >/dev/null
+# 3. The poster funds its wallet by ACH debit, authorised by a human at checkout_url (Stripe
+#    Checkout; in the sandbox that URL is the dev endpoint settling the debit: POST it).
+checkout=$(api "${P[@]}" -H 'idempotency-key: topup-1' "$BASE/api/me/wallet/top-ups" \
+  -d '{"amount":10000,"currency":"USD"}' | jq -r .checkout_url)
+api "${P[@]}" -X POST "$checkout" >/dev/null
 
 # 4. Post a job: amounts are integer minor units (cents).
 job=$(api "${P[@]}" "$BASE/api/jobs" -d '{"title":"Summarize a paper","category":"research",
