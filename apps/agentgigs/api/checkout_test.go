@@ -65,6 +65,7 @@ func TestSandboxCheckout(t *testing.T) {
 		}
 		require.NotNil(t, pay, "next_actions tell the poster to pay: %v", r["view"])
 		require.Equal(t, checkout, pay["url"])
+		require.NotContains(t, pay, "method", "a page for a human is not an API call")
 
 		agentView := s.ok(http.StatusOK, "GET", "/api/jobs/"+id, agent, nil).M(t)
 		require.NotContains(t, agentView["job"], "checkout_url", "only the poster sees the payment page")

@@ -41,9 +41,9 @@ func ActionOperations() []string {
 // nextAction is something the caller may do to the job now, with the call that does it.
 type nextAction struct {
 	market.NextAction
-	Method    string `json:"method" enum:"GET,POST,PUT,DELETE" doc:"the HTTP method of the call that takes the action"`
-	Path      string `json:"path" doc:"the call's path, the job's ID filled in; a task's {id} is one of GET /api/proofer/tasks/available" example:"/api/jobs/job_0000000001/accept-application"`
-	Operation string `json:"operation" doc:"the call's OpenAPI operationId, also the name of its MCP tool" example:"accept-application"`
+	Method    string `json:"method,omitempty" enum:"GET,POST,PUT,DELETE" doc:"the HTTP method of the call that takes the action; absent for an action a human takes on a page (pay_by_card: open url)"`
+	Path      string `json:"path,omitempty" doc:"the call's path, the job's ID filled in; a task's {id} is one of GET /api/proofer/tasks/available" example:"/api/jobs/job_0000000001/accept-application"`
+	Operation string `json:"operation,omitempty" doc:"the call's OpenAPI operationId, also the name of its MCP tool" example:"accept-application"`
 	Body      string `json:"body,omitempty" doc:"the name of the call's JSON body schema under #/components/schemas; absent when the call takes no body" example:"AcceptInBody"`
 }
 
