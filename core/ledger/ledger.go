@@ -64,6 +64,12 @@ func (a Account) Kind() string {
 	return k
 }
 
+// ID returns the text after the kind and its colon: the account or job the account belongs to.
+func (a Account) ID() string {
+	_, id, _ := strings.Cut(string(a), ":")
+	return id
+}
+
 // MayGoNegative reports whether the account's balance may be below zero. Only the external
 // processor account, which mirrors money that entered the platform, and the receivables, which
 // record debts, may.

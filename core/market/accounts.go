@@ -353,17 +353,22 @@ func (s *Service) PayoutOnboardingCompleted(ctx context.Context, accountID strin
 	})
 }
 
-// Balances is an account's money on the platform in one currency, in minor units.
+// Balances is an account's money on the platform in one currency, in minor units, and what it
+// owes the platform.
 type Balances struct {
 	Currency money.Currency `json:"currency"`
 	Wallet   int64          `json:"wallet"`
 	Pending  int64          `json:"pending"`
 	Payable  int64          `json:"payable"`
+	// Debt is what the account owes the platform in the currency: the part of a returned top-up
+	// its wallet no longer held. Refunds and top-ups to the wallet pay it first; while it is not
+	// zero, funding a job is refused with OUTSTANDING_DEBT.
+	Debt money.Money `json:"debt" doc:"what the account owes the platform (a returned top-up the wallet no longer held); refunds and top-ups pay it first, and while it is not zero funding a job is refused with OUTSTANDING_DEBT"`
 }
 
-// Balances returns the caller's wallet, pending and payable balances in cur.
+// Balances returns the caller's wallet, pending and payable balances and its debt in cur.
 func (s *Service) Balances(ctx context.Context, c Caller, cur money.Currency) (Balances, error) {
-	b := Balances{Currency: cur}
+	b := Balances{Currency: cur, Debt: money.Zero(cur)}
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		a, err := s.caller(ctx, tx, c)
 		if err != nil {
@@ -374,9 +379,27 @@ func (s *Service) Balances(ctx context.Context, c Caller, cur money.Currency) (B
 				return err
 			}
 		}
-		return nil
+		b.Debt.Amount, err = debt(ctx, tx, a.ID, cur)
+		return err
 	})
 	return b, err
+}
+
+// debt is what the account owes the platform in cur (ledger.KindReceivable).
+func debt(ctx context.Context, tx ports.Tx, accountID string, cur money.Currency) (int64, error) {
+	b, err := tx.Ledger().Balance(ctx, ledger.Receivable(accountID), cur)
+	return ledger.Debt(b), err
+}
+
+// refuseDebtor refuses (OUTSTANDING_DEBT) to let an account that owes the platform in cur fund a
+// job.
+func refuseDebtor(ctx context.Context, tx ports.Tx, accountID string, cur money.Currency) error {
+	owed, err := debt(ctx, tx, accountID, cur)
+	if err != nil || owed == 0 {
+		return err
+	}
+	return errs.New(errs.CodeOutstandingDebt, "the account owes %s from a returned top-up; a top-up pays it first, then jobs can be funded again",
+		money.Money{Amount: owed, Currency: cur})
 }
 
 // TopUp starts an asynchronous wallet top-up (a bank debit). The wallet is credited only when
@@ -418,8 +441,8 @@ func (s *Service) TopUp(ctx context.Context, c Caller, amount money.Money, idemp
 	return t, err
 }
 
-// TopUpSucceeded is the processor callback for a settled top-up: the wallet is credited. It is
-// idempotent.
+// TopUpSucceeded is the processor callback for a settled top-up: the wallet is credited, and
+// pays the account's debt, if any, first (its event reports "debt_repaid"). It is idempotent.
 func (s *Service) TopUpSucceeded(ctx context.Context, topUpID string) error {
 	return s.settleTopUp(ctx, topUpID, payout.TopUpSucceeded, payout.TopUpPending)
 }
@@ -430,8 +453,10 @@ func (s *Service) TopUpFailed(ctx context.Context, topUpID string) error {
 }
 
 // TopUpReturned is the processor callback for a top-up returned after it succeeded: the wallet is
-// debited by what it still holds, up to the amount; the event reports any unrecovered rest. It is
-// idempotent. A return reported before the success (webhooks arrive in any order) marks a pending
+// debited by what it still holds, up to the amount, and the unrecovered rest becomes the
+// account's debt (ledger.Receivable), which the next refunds and top-ups to the wallet pay first
+// and which stops the account from funding jobs until it is paid (OUTSTANDING_DEBT). The event
+// reports the unrecovered rest and the debt. It is idempotent. A return reported before the success (webhooks arrive in any order) marks a pending
 // top-up returned without crediting it, so the late success is refused.
 func (s *Service) TopUpReturned(ctx context.Context, topUpID string) error {
 	return s.settleTopUp(ctx, topUpID, payout.TopUpReturned, payout.TopUpSucceeded, payout.TopUpPending)
@@ -470,10 +495,23 @@ func (s *Service) settleTopUp(ctx context.Context, id string, to payout.TopUpSta
 			if take > 0 {
 				tr = append(tr, ledger.Transfer{From: wallet, To: ledger.ExternalStripe, Amount: money.Money{Amount: take, Currency: t.Amount.Currency}, Memo: "returned top-up " + t.ID})
 			}
-			data["unrecovered"] = money.Money{Amount: owed - take, Currency: t.Amount.Currency}.String()
+			rest := money.Money{Amount: owed - take, Currency: t.Amount.Currency}
+			if rest.Amount > 0 {
+				tr = append(tr, ledger.Transfer{From: ledger.Receivable(t.AccountID), To: ledger.ExternalStripe, Amount: rest, Memo: "unrecovered returned top-up " + t.ID})
+			}
+			prior, err := debt(ctx, tx, t.AccountID, rest.Currency)
+			if err != nil {
+				return err
+			}
+			data["unrecovered"] = rest.String()
+			data["debt"] = money.Money{Amount: prior + rest.Amount, Currency: rest.Currency}.String()
 		}
-		if err := s.post(ctx, tx, "", tr...); err != nil {
+		repaid, err := s.post(ctx, tx, "", tr...)
+		if err != nil {
 			return err
+		}
+		if len(repaid) > 0 {
+			data["debt_repaid"] = repaid[0].Amount.String()
 		}
 		if err := tx.TopUps().Update(ctx, t); err != nil {
 			return err
@@ -502,8 +540,33 @@ func (s *Service) actor(ctx context.Context, tx ports.Tx, c Caller) (*account.Ac
 	return s.caller(ctx, tx, c)
 }
 
-// post writes transfers to the ledger as entries of jobID at the current time.
-func (s *Service) post(ctx context.Context, tx ports.Tx, jobID string, ts ...ledger.Transfer) error {
+// post writes transfers to the ledger as entries of jobID at the current time. Then each wallet
+// they credit pays its owner's debt in the currency (ledger.Receivable) as far as it holds, so that
+// money owed to the platform never becomes spendable again; post returns those repayments, which
+// it posted too.
+func (s *Service) post(ctx context.Context, tx ports.Tx, jobID string, ts ...ledger.Transfer) ([]ledger.Transfer, error) {
+	if err := s.postEntries(ctx, tx, jobID, ts); err != nil {
+		return nil, err
+	}
+	var repaid []ledger.Transfer
+	for i, t := range ts {
+		credited := func(p ledger.Transfer) bool { return p.To == t.To && p.Amount.Currency == t.Amount.Currency }
+		if t.To.Kind() != ledger.KindWallet || slices.ContainsFunc(ts[:i], credited) {
+			continue
+		}
+		r, err := repayment(ctx, tx, t.To, t.Amount.Currency)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			repaid = append(repaid, *r)
+		}
+	}
+	return repaid, s.postEntries(ctx, tx, jobID, repaid)
+}
+
+// postEntries writes transfers to the ledger as entries of jobID at the current time.
+func (s *Service) postEntries(ctx context.Context, tx ports.Tx, jobID string, ts []ledger.Transfer) error {
 	if len(ts) == 0 {
 		return nil
 	}
@@ -513,6 +576,23 @@ func (s *Service) post(ctx context.Context, tx ports.Tx, jobID string, ts ...led
 		es[i] = ledger.Entry{JobID: jobID, At: now, Transfer: t}
 	}
 	return tx.Ledger().Post(ctx, es...)
+}
+
+// repayment is the transfer from wallet that pays its owner's debt in cur as far as the wallet
+// holds, or nil when nothing is owed or the wallet is empty.
+func repayment(ctx context.Context, tx ports.Tx, wallet ledger.Account, cur money.Currency) (*ledger.Transfer, error) {
+	owed, err := debt(ctx, tx, wallet.ID(), cur)
+	if err != nil || owed == 0 {
+		return nil, err
+	}
+	have, err := tx.Ledger().Balance(ctx, wallet, cur)
+	if err != nil {
+		return nil, err
+	}
+	if pay := min(have, owed); pay > 0 {
+		return &ledger.Transfer{From: wallet, To: ledger.Receivable(wallet.ID()), Amount: money.Money{Amount: pay, Currency: cur}, Memo: "debt repaid"}, nil
+	}
+	return nil, nil
 }
 
 func (s *Service) event(typ, jobID string, accounts []string, data map[string]string) event.Event {
