@@ -27,8 +27,8 @@ type NewKit func(t *testing.T, seed uint64) *testkit.Kit
 
 // Marketplace runs the end-to-end lifecycle scenarios of the marketplace service (hiring,
 // delivery, approval and release, payouts, auto-approval, card funding, deadlines, revisions,
-// disputes and admin overrides, proofers, reviews and trust, browsing, visibility, and racing
-// actions) against kits from newKit, so a store adapter shows that the whole core runs on it
+// disputes and admin overrides, proofers, reviews and trust, browsing, visibility, racing
+// actions, and the debt a returned top-up leaves) against kits from newKit, so a store adapter shows that the whole core runs on it
 // unchanged. Each scenario is a parallel subtest with kits of its own.
 func Marketplace(t *testing.T, newKit NewKit) {
 	t.Run("HappyPath", func(t *testing.T) {
@@ -106,6 +106,14 @@ func Marketplace(t *testing.T, newKit NewKit) {
 	t.Run("AutoProoferReviewsTheDeliveredFile", func(t *testing.T) {
 		t.Parallel()
 		marketAutoProoferReviewsTheDeliveredFile(t, newKit)
+	})
+	t.Run("ReturnedTopUpLeavesADebt", func(t *testing.T) {
+		t.Parallel()
+		marketReturnedTopUpLeavesADebt(t, newKit)
+	})
+	t.Run("ReturnedTopUpTheWalletCovers", func(t *testing.T) {
+		t.Parallel()
+		marketReturnedTopUpTheWalletCovers(t, newKit)
 	})
 }
 

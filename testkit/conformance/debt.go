@@ -1,4 +1,4 @@
-package market_test
+package conformance
 
 import (
 	"context"
@@ -16,13 +16,13 @@ import (
 	"github.com/agentgigs/agentgigs/testkit"
 )
 
-// A top-up returned after the wallet spent it into escrow leaves a debt: a later refund from the
-// escrow pays the debt instead of becoming spendable again, funding a job is refused until the
-// debt is paid, and a later top-up pays the rest first.
-func TestReturnedTopUpLeavesADebtThatRefundsAndTopUpsPay(t *testing.T) {
-	t.Parallel()
-	k := testkit.New(t)
-	pat, ada := k.Account("Pat"), k.Agent("Ada")
+// marketReturnedTopUpLeavesADebt: a top-up returned after the wallet spent it into escrow leaves
+// a debt. The refunds of a cancelled job and of a dispute pay the debt instead of becoming
+// spendable again, funding a job is refused until the debt is paid, and a later top-up pays the
+// rest first.
+func marketReturnedTopUpLeavesADebt(t *testing.T, newKit NewKit) {
+	k := newKit(t, 1)
+	pat, ada, admin := k.Account("Pat"), k.Agent("Ada"), k.Admin("Root")
 	wallet, receivable := ledger.Wallet(pat.AccountID), ledger.Receivable(pat.AccountID)
 	usd := testkit.USDAmount
 	balances := func() market.Balances { return testkit.Got(k.Service.Balances(k.Ctx, pat, testkit.USD)).Must(t) }
@@ -30,7 +30,7 @@ func TestReturnedTopUpLeavesADebtThatRefundsAndTopUpsPay(t *testing.T) {
 	tu := testkit.Got(k.Service.TopUp(k.Ctx, pat, usd(100_00), "k1")).Must(t)
 	require.NoError(t, k.Service.TopUpSucceeded(k.Ctx, tu.ID))
 	a := k.Hire(pat, ada, 30_00)
-	k.Hire(pat, ada, 50_00)
+	b := k.Hire(pat, ada, 50_00)
 	require.Equal(t, int64(20_00), k.Balance(wallet))
 
 	require.NoError(t, k.Service.TopUpReturned(k.Ctx, tu.ID))
@@ -63,23 +63,28 @@ func TestReturnedTopUpLeavesADebtThatRefundsAndTopUpsPay(t *testing.T) {
 	require.Equal(t, usd(50_00), balances().Debt)
 	_, err := k.Service.Accept(k.Ctx, pat, c.ID, app.ID, job.FundWallet, false)
 	require.ErrorIs(t, err, errs.ErrOutstandingDebt)
+
+	// So does the poster's share of a dispute.
+	testkit.Got(k.Service.Dispute(k.Ctx, pat, b.ID, "late", nil)).Must(t)
+	testkit.Got(k.Service.Resolve(k.Ctx, admin, b.ID, 10_00, 40_00, "partly done", false)).Must(t)
+	require.Zero(t, k.Balance(wallet))
+	require.Equal(t, usd(10_00), balances().Debt)
 	k.CheckInvariants()
 
 	// A top-up pays the rest first; what is left is the wallet's, and funding works again.
 	tu2 := testkit.Got(k.Service.TopUp(k.Ctx, pat, usd(70_00), "k2")).Must(t)
 	require.NoError(t, k.Service.TopUpSucceeded(k.Ctx, tu2.ID))
-	require.Equal(t, "50.00 USD", lastEvent(t, k, "topup.succeeded").Data["debt_repaid"])
-	require.Equal(t, market.Balances{Currency: testkit.USD, Wallet: 20_00, Debt: usd(0)}, balances())
+	require.Equal(t, "10.00 USD", lastEvent(t, k, "topup.succeeded").Data["debt_repaid"])
+	require.Equal(t, market.Balances{Currency: testkit.USD, Wallet: 60_00, Debt: usd(0)}, balances())
 	testkit.Got(k.Service.Accept(k.Ctx, pat, c.ID, app.ID, job.FundWallet, false)).Must(t)
-	require.Equal(t, int64(10_00), k.Balance(wallet))
+	require.Equal(t, int64(50_00), k.Balance(wallet))
 	k.CheckInvariants()
 }
 
-// A return that the wallet covers leaves no debt, and a return before the success (no credit)
-// owes nothing either.
-func TestReturnedTopUpTheWalletCoversLeavesNoDebt(t *testing.T) {
-	t.Parallel()
-	k := testkit.New(t)
+// marketReturnedTopUpTheWalletCovers: a return that the wallet covers leaves no debt, and a return
+// before the success (nothing was credited) owes nothing either.
+func marketReturnedTopUpTheWalletCovers(t *testing.T, newKit NewKit) {
+	k := newKit(t, 1)
 	pat := k.Poster("Pat", 40_00)
 	tu := testkit.Got(k.Service.TopUp(k.Ctx, pat, testkit.USDAmount(25_00), "k")).Must(t)
 	require.NoError(t, k.Service.TopUpSucceeded(k.Ctx, tu.ID))
@@ -98,6 +103,7 @@ func lastEvent(t *testing.T, k *testkit.Kit, typ string) event.Event {
 	t.Helper()
 	var found *event.Event
 	require.NoError(t, k.Store.WithinTx(k.Ctx, func(ctx context.Context, tx ports.Tx) error {
+		found = nil // the store may run fn again
 		es, err := tx.Events().List(ctx, "", 0, 0)
 		for i := range es {
 			if es[i].Type == typ {
