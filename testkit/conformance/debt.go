@@ -98,6 +98,38 @@ func marketReturnedTopUpTheWalletCovers(t *testing.T, newKit NewKit) {
 	k.CheckInvariants()
 }
 
+// marketConcurrentReturnRefundsAndTopUp races a top-up's return against the refunds of the jobs it
+// funded and another top-up: whatever the order, the return takes back the whole top-up and the
+// account ends owing nothing, holding only the second top-up, every step netting what it must.
+func marketConcurrentReturnRefundsAndTopUp(t *testing.T, newKit NewKit) {
+	for round := range 5 {
+		k := newKit(t, uint64(round+1))
+		pat, ada := k.Account("Pat"), k.Agent("Ada")
+		tu := testkit.Got(k.Service.TopUp(k.Ctx, pat, testkit.USDAmount(100_00), "k1")).Must(t)
+		require.NoError(t, k.Service.TopUpSucceeded(k.Ctx, tu.ID))
+		var jobs []string
+		for range 5 {
+			jobs = append(jobs, k.Hire(pat, ada, 20_00).ID)
+		}
+		second := testkit.Got(k.Service.TopUp(k.Ctx, pat, testkit.USDAmount(30_00), "k2")).Must(t)
+		calls := []func() error{
+			func() error { return k.Service.TopUpReturned(k.Ctx, tu.ID) },
+			func() error { return k.Service.TopUpSucceeded(k.Ctx, second.ID) },
+		}
+		for _, id := range jobs {
+			calls = append(calls, func() error { _, err := k.Service.Withdraw(k.Ctx, ada, id, false); return err })
+		}
+		race(t, calls...)
+		for _, id := range jobs {
+			require.Equal(t, job.Open, k.Job(id).State, "round %d: every refund went through", round)
+		}
+		require.Equal(t, int64(30_00), k.Balance(ledger.Wallet(pat.AccountID)), "round %d", round)
+		require.Zero(t, k.Balance(ledger.Receivable(pat.AccountID)), "round %d", round)
+		require.Equal(t, int64(-30_00), k.Balance(ledger.ExternalStripe), "round %d: the first top-up went back whole", round)
+		k.CheckInvariants()
+	}
+}
+
 // lastEvent returns the latest event of the type, failing the test when there is none.
 func lastEvent(t *testing.T, k *testkit.Kit, typ string) event.Event {
 	t.Helper()

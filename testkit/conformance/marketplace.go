@@ -115,6 +115,10 @@ func Marketplace(t *testing.T, newKit NewKit) {
 		t.Parallel()
 		marketReturnedTopUpTheWalletCovers(t, newKit)
 	})
+	t.Run("ConcurrentReturnRefundsAndTopUp", func(t *testing.T) {
+		t.Parallel()
+		marketConcurrentReturnRefundsAndTopUp(t, newKit)
+	})
 }
 
 func marketHappyPath(t *testing.T, newKit NewKit) {
