@@ -41,6 +41,21 @@ var (
 		ON CONFLICT (account, currency, shard) DO UPDATE SET balance = ledger_balances.balance + excluded.balance`
 )
 
+// lockReceivableSQL holds a receivable balance ($1 account, $2 currency) until the transaction
+// ends, whether or not it has a row yet: an advisory lock in a key space of its own (the
+// two-key form, whose first key no other lock uses). A receivable's first debit inserts its row,
+// which a concurrent transaction could not lock before; this lock makes the check of a debt and
+// the post that follows it race-free. It is its own statement, so that under READ COMMITTED the
+// read that follows it sees what the transaction it waited for committed.
+const lockReceivableSQL = `SELECT pg_advisory_xact_lock(1667326273, hashtext($1 || '/' || $2))`
+
+// lockReceivable queues the lock of the balance of k when k is a receivable's.
+func (t *tx) lockReceivable(k ledger.Key) {
+	if !k.Account.MayGoPositive() {
+		t.add("Ledger.LockReceivable", lockReceivableSQL, string(k.Account), string(k.Currency))
+	}
+}
+
 // balanceRow is one row of a balance.
 type balanceRow struct {
 	shard   int16
@@ -48,7 +63,8 @@ type balanceRow struct {
 }
 
 // Post locks and reads the balances the entries debit, and the receivables they credit (in a
-// fixed order, so concurrent posts cannot deadlock on them), applies the entries with
+// fixed order, so concurrent posts cannot deadlock on them; a receivable is held even before it
+// has a row, as Balance holds it), applies the entries with
 // ledger.Balances.Apply, the rules the memory adapter applies, and writes only if they pass: a
 // refused Post writes nothing and leaves the transaction usable. Other balances that are only
 // credited are neither read nor locked before the write, since a credit cannot take them below
@@ -86,6 +102,7 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 	var accounts, currencies []string
 	for _, k := range keys {
 		if read[k] {
+			t.lockReceivable(k)
 			accounts, currencies = append(accounts, string(k.Account)), append(currencies, string(k.Currency))
 		}
 	}
@@ -169,9 +186,11 @@ func spread(rs []balanceRow, delta int64, mayGoNegative bool, change func(shard 
 	}
 }
 
-// Balance sums the balance's rows, locking them, as the first step of a check-then-post.
+// Balance sums the balance's rows, locking them, as the first step of a check-then-post; a
+// receivable's is held even before it has a row (lockReceivable).
 func (r *ledgerRepo) Balance(ctx context.Context, a ledger.Account, cur money.Currency) (int64, error) {
 	t := (*tx)(r)
+	t.lockReceivable(ledger.Key{Account: a, Currency: cur})
 	var v int64
 	err := t.queryRow(ctx, "Ledger.Balance", `SELECT coalesce(sum(balance), 0)::bigint FROM (
 			SELECT balance FROM ledger_balances WHERE account = $1 AND currency = $2 ORDER BY shard FOR UPDATE) AS b`,

@@ -487,6 +487,10 @@ func (s *Service) settleTopUp(ctx context.Context, id string, to payout.TopUpSta
 			if credited {
 				owed = t.Amount.Amount
 			}
+			prior, err := debt(ctx, tx, t.AccountID, t.Amount.Currency) // first: it holds the debt (ports.Ledger.Balance)
+			if err != nil {
+				return err
+			}
 			have, err := tx.Ledger().Balance(ctx, wallet, t.Amount.Currency)
 			if err != nil {
 				return err
@@ -498,10 +502,6 @@ func (s *Service) settleTopUp(ctx context.Context, id string, to payout.TopUpSta
 			rest := money.Money{Amount: owed - take, Currency: t.Amount.Currency}
 			if rest.Amount > 0 {
 				tr = append(tr, ledger.Transfer{From: ledger.Receivable(t.AccountID), To: ledger.ExternalStripe, Amount: rest, Memo: "unrecovered returned top-up " + t.ID})
-			}
-			prior, err := debt(ctx, tx, t.AccountID, rest.Currency)
-			if err != nil {
-				return err
 			}
 			data["unrecovered"] = rest.String()
 			data["debt"] = money.Money{Amount: prior + rest.Amount, Currency: rest.Currency}.String()
@@ -543,23 +543,39 @@ func (s *Service) actor(ctx context.Context, tx ports.Tx, c Caller) (*account.Ac
 // post writes transfers to the ledger as entries of jobID at the current time. Then each wallet
 // they credit pays its owner's debt in the currency (ledger.Receivable) as far as it holds, so that
 // money owed to the platform never becomes spendable again; post returns those repayments, which
-// it posted too.
+// it posted too. Each debt is read, and so held (ports.Ledger.Balance), before the credit, so a
+// concurrent return of a top-up either sees the credit or leaves a debt this repays.
 func (s *Service) post(ctx context.Context, tx ports.Tx, jobID string, ts ...ledger.Transfer) ([]ledger.Transfer, error) {
+	type owing struct {
+		wallet ledger.Account
+		debt   money.Money
+	}
+	var debts []owing
+	for _, t := range ts {
+		if t.To.Kind() != ledger.KindWallet || slices.ContainsFunc(debts, func(o owing) bool { return o.wallet == t.To && o.debt.Currency == t.Amount.Currency }) {
+			continue
+		}
+		d, err := debt(ctx, tx, t.To.ID(), t.Amount.Currency)
+		if err != nil {
+			return nil, err
+		}
+		debts = append(debts, owing{t.To, money.Money{Amount: d, Currency: t.Amount.Currency}})
+	}
 	if err := s.postEntries(ctx, tx, jobID, ts); err != nil {
 		return nil, err
 	}
 	var repaid []ledger.Transfer
-	for i, t := range ts {
-		credited := func(p ledger.Transfer) bool { return p.To == t.To && p.Amount.Currency == t.Amount.Currency }
-		if t.To.Kind() != ledger.KindWallet || slices.ContainsFunc(ts[:i], credited) {
+	for _, o := range debts {
+		if o.debt.Amount == 0 {
 			continue
 		}
-		r, err := repayment(ctx, tx, t.To, t.Amount.Currency)
+		have, err := tx.Ledger().Balance(ctx, o.wallet, o.debt.Currency)
 		if err != nil {
 			return nil, err
 		}
-		if r != nil {
-			repaid = append(repaid, *r)
+		if pay := min(have, o.debt.Amount); pay > 0 {
+			repaid = append(repaid, ledger.Transfer{From: o.wallet, To: ledger.Receivable(o.wallet.ID()),
+				Amount: money.Money{Amount: pay, Currency: o.debt.Currency}, Memo: "debt repaid"})
 		}
 	}
 	return repaid, s.postEntries(ctx, tx, jobID, repaid)
@@ -576,23 +592,6 @@ func (s *Service) postEntries(ctx context.Context, tx ports.Tx, jobID string, ts
 		es[i] = ledger.Entry{JobID: jobID, At: now, Transfer: t}
 	}
 	return tx.Ledger().Post(ctx, es...)
-}
-
-// repayment is the transfer from wallet that pays its owner's debt in cur as far as the wallet
-// holds, or nil when nothing is owed or the wallet is empty.
-func repayment(ctx context.Context, tx ports.Tx, wallet ledger.Account, cur money.Currency) (*ledger.Transfer, error) {
-	owed, err := debt(ctx, tx, wallet.ID(), cur)
-	if err != nil || owed == 0 {
-		return nil, err
-	}
-	have, err := tx.Ledger().Balance(ctx, wallet, cur)
-	if err != nil {
-		return nil, err
-	}
-	if pay := min(have, owed); pay > 0 {
-		return &ledger.Transfer{From: wallet, To: ledger.Receivable(wallet.ID()), Amount: money.Money{Amount: pay, Currency: cur}, Memo: "debt repaid"}, nil
-	}
-	return nil, nil
 }
 
 func (s *Service) event(typ, jobID string, accounts []string, data map[string]string) event.Event {

@@ -1251,6 +1251,31 @@ func storeLedger(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		})
 	})
 
+	// Balance holds a receivable, even one that never moved, until the transaction ends: a
+	// concurrent Balance of it waits, then sees the debt the first transaction posted.
+	t.Run("ReceivableBalanceHoldsItBeforeItMoved", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		debt := ledger.Receivable("acc_1")
+		held, first := make(chan struct{}), make(chan error, 1)
+		var once sync.Once
+		go func() {
+			first <- s.WithinTx(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+				if _, err := tx.Ledger().Balance(ctx, debt, usd); err != nil {
+					return err
+				}
+				once.Do(func() { close(held) })
+				time.Sleep(100 * time.Millisecond) // the second reader must wait out this
+				return tx.Ledger().Post(ctx, entry(debt, ledger.ExternalStripe, 50, "unrecovered"))
+			})
+		}()
+		<-held
+		inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+			require.Equal(t, int64(-50), must(tx.Ledger().Balance(ctx, debt, usd))(t), "read after the first transaction committed")
+		})
+		require.NoError(t, <-first)
+	})
+
 	t.Run("ManyPostsConserveMoney", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
