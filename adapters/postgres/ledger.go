@@ -30,9 +30,9 @@ const balanceShards = 16
 // (and locked) is updated; any other balance is upserted with its delta, which is a credit, or
 // belongs to a balance that had no row when Post looked, whose result Post checked from zero: a
 // row another transaction inserts meanwhile was only credited, or may go negative (external, a
-// receivable's debt), so adding to it is fine. (A read row is not upserted because the balances table's CHECK, which refuses a
-// non-external row below zero, applies to the row an upsert proposes before it finds the
-// conflict.)
+// receivable's debt), so adding to it is fine. (A read row is not upserted because the balances
+// table's CHECK, which refuses a row below zero but an external or receivable one, applies to the
+// row an upsert proposes before it finds the conflict.)
 var (
 	insertEntrySQL = `INSERT INTO ledger_entries (seq, job_id, at, from_account, to_account, amount, currency, memo)
 		VALUES (` + xactSeqSQL + ` + $1, $2, $3, $4, $5, $6, $7, $8)`
@@ -64,9 +64,9 @@ type balanceRow struct {
 
 // Post locks and reads the balances the entries debit, and the receivables they credit (in a
 // fixed order, so concurrent posts cannot deadlock on them; a receivable is held even before it
-// has a row, as Balance holds it), applies the entries with
-// ledger.Balances.Apply, the rules the memory adapter applies, and writes only if they pass: a
-// refused Post writes nothing and leaves the transaction usable. Other balances that are only
+// has a row, as Balance holds it), applies the entries with ledger.Balances.Apply, the rules the
+// memory adapter applies, and writes only if they pass: a refused Post writes nothing and leaves
+// the transaction usable. Other balances that are only
 // credited are neither read nor locked before the write, since a credit cannot take them below
 // zero, and the credit goes to the transaction's own row of the balance (balanceShards). A
 // receivable, which a credit could take above zero, is kept in one row (shard 0), so that the

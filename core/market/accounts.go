@@ -456,8 +456,9 @@ func (s *Service) TopUpFailed(ctx context.Context, topUpID string) error {
 // debited by what it still holds, up to the amount, and the unrecovered rest becomes the
 // account's debt (ledger.Receivable), which the next refunds and top-ups to the wallet pay first
 // and which stops the account from funding jobs until it is paid (OUTSTANDING_DEBT). The event
-// reports the unrecovered rest and the debt. It is idempotent. A return reported before the success (webhooks arrive in any order) marks a pending
-// top-up returned without crediting it, so the late success is refused.
+// reports the unrecovered rest and the debt. It is idempotent. A return reported before the
+// success (webhooks arrive in any order) marks a pending top-up returned without crediting it,
+// so the late success is refused.
 func (s *Service) TopUpReturned(ctx context.Context, topUpID string) error {
 	return s.settleTopUp(ctx, topUpID, payout.TopUpReturned, payout.TopUpSucceeded, payout.TopUpPending)
 }
