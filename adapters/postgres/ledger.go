@@ -29,10 +29,10 @@ const balanceShards = 16
 // The statements of a Post's writes, queued one per entry and per balance row. A row Post read
 // (and locked) is updated; any other balance is upserted with its delta, which is a credit, or
 // belongs to a balance that had no row when Post looked, whose result Post checked from zero: a
-// row another transaction inserts meanwhile was only credited, or is external, so adding to it
-// is fine. (A read row is not upserted because the balances table's CHECK, which refuses a
-// non-external row below zero, applies to the row an upsert proposes before it finds the
-// conflict.)
+// row another transaction inserts meanwhile was only credited, or may go negative (external, a
+// receivable's debt), so adding to it is fine. (A read row is not upserted because the balances
+// table's CHECK, which refuses a row below zero but an external or receivable one, applies to the
+// row an upsert proposes before it finds the conflict.)
 var (
 	insertEntrySQL = `INSERT INTO ledger_entries (seq, job_id, at, from_account, to_account, amount, currency, memo)
 		VALUES (` + xactSeqSQL + ` + $1, $2, $3, $4, $5, $6, $7, $8)`
@@ -41,26 +41,44 @@ var (
 		ON CONFLICT (account, currency, shard) DO UPDATE SET balance = ledger_balances.balance + excluded.balance`
 )
 
+// lockReceivableSQL holds a receivable balance ($1 account, $2 currency) until the transaction
+// ends, whether or not it has a row yet: an advisory lock in a key space of its own (the
+// two-key form, whose first key no other lock uses). A receivable's first debit inserts its row,
+// which a concurrent transaction could not lock before; this lock makes the check of a debt and
+// the post that follows it race-free. It is its own statement, so that under READ COMMITTED the
+// read that follows it sees what the transaction it waited for committed.
+const lockReceivableSQL = `SELECT pg_advisory_xact_lock(1667326273, hashtext($1 || '/' || $2))`
+
+// lockReceivable queues the lock of the balance of k when k is a receivable's.
+func (t *tx) lockReceivable(k ledger.Key) {
+	if !k.Account.MayGoPositive() {
+		t.add("Ledger.LockReceivable", lockReceivableSQL, string(k.Account), string(k.Currency))
+	}
+}
+
 // balanceRow is one row of a balance.
 type balanceRow struct {
 	shard   int16
 	balance int64
 }
 
-// Post locks and reads the balances the entries debit (in a fixed order, so concurrent posts
-// cannot deadlock on them), applies the entries with ledger.Balances.Apply, the rules the memory
-// adapter applies, and writes only if they pass: a refused Post writes nothing and leaves the
-// transaction usable. Balances that are only credited are neither read nor locked before the
-// write, since a credit cannot take a balance below zero, and the credit goes to the
-// transaction's own row of the balance (balanceShards). Entries are numbered in the order they
-// are posted.
+// Post locks and reads the balances the entries debit, and the receivables they credit (in a
+// fixed order, so concurrent posts cannot deadlock on them; a receivable is held even before it
+// has a row, as Balance holds it), applies the entries with ledger.Balances.Apply, the rules the
+// memory adapter applies, and writes only if they pass: a refused Post writes nothing and leaves
+// the transaction usable. Other balances that are only
+// credited are neither read nor locked before the write, since a credit cannot take them below
+// zero, and the credit goes to the transaction's own row of the balance (balanceShards). A
+// receivable, which a credit could take above zero, is kept in one row (shard 0), so that the
+// schema can check each row stays at or below zero. Entries are numbered in the order they are
+// posted.
 func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 	t := (*tx)(r)
 	if len(entries) == 0 {
 		return nil
 	}
 	transfers := make([]ledger.Transfer, len(entries))
-	debited := map[ledger.Key]bool{}
+	read := map[ledger.Key]bool{} // the balances Apply must see whole: debited, or a receivable
 	var keys []ledger.Key
 	for i, e := range entries {
 		if err := e.Validate(); err != nil {
@@ -68,7 +86,10 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 		}
 		transfers[i] = e.Transfer
 		from, to := ledger.Key{Account: e.From, Currency: e.Amount.Currency}, ledger.Key{Account: e.To, Currency: e.Amount.Currency}
-		debited[from] = true
+		read[from] = true
+		if !e.To.MayGoPositive() {
+			read[to] = true
+		}
 		keys = append(keys, from, to)
 	}
 	slices.SortFunc(keys, func(a, b ledger.Key) int {
@@ -80,7 +101,8 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 	keys = slices.Compact(keys)
 	var accounts, currencies []string
 	for _, k := range keys {
-		if debited[k] {
+		if read[k] {
+			t.lockReceivable(k)
 			accounts, currencies = append(accounts, string(k.Account)), append(currencies, string(k.Currency))
 		}
 	}
@@ -124,14 +146,18 @@ func (r *ledgerRepo) Post(ctx context.Context, entries ...ledger.Entry) error {
 				t.queue("Ledger.Post", updateBalanceSQL, string(k.Account), string(k.Currency), shard, delta)
 			})
 		} else {
-			t.queue("Ledger.Post", upsertBalanceSQL, string(k.Account), string(k.Currency), t.creditShard(), after[k])
+			t.queue("Ledger.Post", upsertBalanceSQL, string(k.Account), string(k.Currency), t.creditShard(k.Account), after[k])
 		}
 	}
 	return nil
 }
 
-// creditShard is the balance row the transaction credits (balanceShards).
-func (t *tx) creditShard() int16 {
+// creditShard is the balance row of a that the transaction credits (balanceShards): shard 0 for a
+// receivable, which has only that row.
+func (t *tx) creditShard(a ledger.Account) int16 {
+	if !a.MayGoPositive() {
+		return 0
+	}
 	if t.shard == 0 {
 		t.shard = 1 + int16(rand.IntN(balanceShards))
 	}
@@ -160,9 +186,11 @@ func spread(rs []balanceRow, delta int64, mayGoNegative bool, change func(shard 
 	}
 }
 
-// Balance sums the balance's rows, locking them, as the first step of a check-then-post.
+// Balance sums the balance's rows, locking them, as the first step of a check-then-post; a
+// receivable's is held even before it has a row (lockReceivable).
 func (r *ledgerRepo) Balance(ctx context.Context, a ledger.Account, cur money.Currency) (int64, error) {
 	t := (*tx)(r)
+	t.lockReceivable(ledger.Key{Account: a, Currency: cur})
 	var v int64
 	err := t.queryRow(ctx, "Ledger.Balance", `SELECT coalesce(sum(balance), 0)::bigint FROM (
 			SELECT balance FROM ledger_balances WHERE account = $1 AND currency = $2 ORDER BY shard FOR UPDATE) AS b`,

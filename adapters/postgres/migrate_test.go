@@ -108,6 +108,8 @@ func TestSchemaConstraints(t *testing.T) {
 
 	require.ErrorContains(t, exec(`INSERT INTO ledger_balances (account, currency, shard, balance) VALUES ('wallet:acc_1', 'USD', 0, -1)`), "ledger_balances_non_negative")
 	require.NoError(t, exec(`INSERT INTO ledger_balances (account, currency, shard, balance) VALUES ('external:stripe', 'USD', 3, -100)`))
+	require.NoError(t, exec(`INSERT INTO ledger_balances (account, currency, shard, balance) VALUES ('receivable:acc_1', 'USD', 0, -100)`), "a debt")
+	require.ErrorContains(t, exec(`UPDATE ledger_balances SET balance = 1 WHERE account = 'receivable:acc_1'`), "ledger_balances_receivable_non_positive")
 
 	require.NoError(t, exec(`INSERT INTO audit VALUES (1, 'adm', 'hold', 'job_1', 'r', now())`))
 	require.ErrorContains(t, exec(`DELETE FROM audit`), "append-only")

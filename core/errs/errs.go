@@ -35,6 +35,7 @@ const (
 	CodeInvalidToken       Code = "INVALID_TOKEN"
 	CodeUnauthenticated    Code = "UNAUTHENTICATED"
 	CodeRateLimited        Code = "RATE_LIMITED"
+	CodeOutstandingDebt    Code = "OUTSTANDING_DEBT"
 )
 
 // Sentinels for errors.Is. An *Error matches a sentinel when their codes are equal.
@@ -59,6 +60,7 @@ var (
 	ErrReasonRequired     = &Error{Code: CodeReasonRequired}
 	ErrInvalidToken       = &Error{Code: CodeInvalidToken}
 	ErrRateLimited        = &Error{Code: CodeRateLimited}
+	ErrOutstandingDebt    = &Error{Code: CodeOutstandingDebt}
 )
 
 // Error is a domain refusal: a stable Code, a human Message, and an optional wrapped cause.

@@ -1,7 +1,8 @@
 // Package ledger is the double-entry escrow ledger. Every movement of money is a Transfer that
 // debits one Account and credits another by the same amount, so per currency the balances of all
 // accounts always sum to zero. Balances applies transfers with the balance rules (only the external
-// processor account may go negative) and Check verifies the invariants over a whole ledger.
+// processor account and the receivables may go negative, and a receivable never goes above zero)
+// and Check verifies the invariants over a whole ledger.
 package ledger
 
 import (
@@ -26,6 +27,10 @@ const (
 	KindPayable  = "payable"  // due to be paid out
 	KindPlatform = "platform" // platform fees
 	KindExternal = "external" // money entering or leaving through the processor
+	// KindReceivable is what an account owes the platform: zero, or below zero by the debt, such as
+	// the part of a returned top-up its wallet no longer held. It is paid down by transfers from
+	// the account's wallet and never goes above zero.
+	KindReceivable = "receivable"
 )
 
 // The two singleton accounts.
@@ -46,15 +51,33 @@ func Pending(accountID string) Account { return Account(KindPending + ":" + acco
 // Payable is the account holding what is due to be paid out to an account.
 func Payable(accountID string) Account { return Account(KindPayable + ":" + accountID) }
 
+// Receivable is the account recording what an account owes the platform (KindReceivable).
+func Receivable(accountID string) Account { return Account(KindReceivable + ":" + accountID) }
+
+// Debt is what an account owes the platform when its receivable's balance is balance: the
+// balance negated, zero when nothing is owed.
+func Debt(balance int64) int64 { return max(0, -balance) }
+
 // Kind returns the account's kind, the text before the first colon.
 func (a Account) Kind() string {
 	k, _, _ := strings.Cut(string(a), ":")
 	return k
 }
 
+// ID returns the text after the kind and its colon: the account or job the account belongs to.
+func (a Account) ID() string {
+	_, id, _ := strings.Cut(string(a), ":")
+	return id
+}
+
 // MayGoNegative reports whether the account's balance may be below zero. Only the external
-// processor account may: it mirrors money that entered the platform.
-func (a Account) MayGoNegative() bool { return a.Kind() == KindExternal }
+// processor account, which mirrors money that entered the platform, and the receivables, which
+// record debts, may.
+func (a Account) MayGoNegative() bool { k := a.Kind(); return k == KindExternal || k == KindReceivable }
+
+// MayGoPositive reports whether the account's balance may be above zero: every account's but a
+// receivable's, which is paid down to zero at most.
+func (a Account) MayGoPositive() bool { return a.Kind() != KindReceivable }
 
 // Transfer moves Amount from From (debited) to To (credited). Amount is positive.
 type Transfer struct {
@@ -87,9 +110,10 @@ type Key struct {
 // usable; make one with make(Balances).
 type Balances map[Key]int64
 
-// Apply applies the transfers in order, all or nothing: if any is invalid, would overflow, or would
-// take a non-external account below zero, b is left unchanged and an error (INSUFFICIENT_FUNDS for
-// a balance that would go negative) is returned.
+// Apply applies the transfers in order, all or nothing: if any is invalid, would overflow, would
+// take an account below zero that may not go negative, or would take a receivable above zero, b is
+// left unchanged and an error is returned: INSUFFICIENT_FUNDS for a balance that would go negative,
+// and a plain error, an internal failure, for a receivable paid beyond its debt.
 func (b Balances) Apply(ts ...Transfer) error {
 	type prior struct {
 		v      int64
@@ -137,6 +161,10 @@ func (b Balances) apply(t Transfer, save func(Key)) error {
 	if err != nil {
 		return overflow(t.To, err)
 	}
+	if c.Amount > 0 && !t.To.MayGoPositive() {
+		return fmt.Errorf("ledger: %s owes %s, less than the %s paid to it", t.To,
+			money.Money{Amount: Debt(b[to]), Currency: t.Amount.Currency}, t.Amount)
+	}
 	save(from)
 	save(to)
 	b[from], b[to] = f.Amount, c.Amount
@@ -147,7 +175,7 @@ func (b Balances) apply(t Transfer, save func(Key)) error {
 // (fees, the processor) that is an internal failure, not the caller's doing: it is returned as a
 // plain error, which the API logs and answers as INTERNAL, never showing the balance.
 func overflow(a Account, err error) error {
-	if k := a.Kind(); k == KindPlatform || k == KindExternal {
+	if k := a.Kind(); k == KindPlatform || k == KindExternal || k == KindReceivable {
 		return fmt.Errorf("ledger: the balance of %s would leave the int64 range", a)
 	}
 	return err
@@ -160,7 +188,8 @@ type Violation struct {
 }
 
 // Check verifies the ledger invariants over complete balances: per currency the balances sum to
-// zero, and no account but the external one is negative. It returns the violations, sorted, or nil.
+// zero, no account is negative that may not go negative, and no receivable is above zero. It
+// returns the violations, sorted, or nil.
 func Check(b Balances) []Violation {
 	var out []Violation
 	sums := map[money.Currency]*big.Int{} // exact: a sum of int64 balances can exceed int64
@@ -171,6 +200,9 @@ func Check(b Balances) []Violation {
 		sums[k.Currency].Add(sums[k.Currency], big.NewInt(v))
 		if v < 0 && !k.Account.MayGoNegative() {
 			out = append(out, Violation{Key: k, Reason: "negative balance"})
+		}
+		if v > 0 && !k.Account.MayGoPositive() {
+			out = append(out, Violation{Key: k, Reason: "receivable above zero"})
 		}
 	}
 	for cur, s := range sums {

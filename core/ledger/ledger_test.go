@@ -39,6 +39,7 @@ func TestAccountConstructorsAndKind(t *testing.T) {
 		{ledger.PlatformFees, "platform:fees", ledger.KindPlatform, false},
 		{ledger.ExternalStripe, "external:stripe", ledger.KindExternal, true},
 		{ledger.Account("external:other"), "external:other", ledger.KindExternal, true},
+		{ledger.Receivable("acc_4"), "receivable:acc_4", ledger.KindReceivable, true},
 		{ledger.Wallet("a:b"), "wallet:a:b", ledger.KindWallet, false}, // kind is before the first colon
 		{ledger.Account("nocolon"), "nocolon", "nocolon", false},
 		{ledger.Account("externalish:x"), "externalish:x", "externalish", false},
@@ -50,6 +51,7 @@ func TestAccountConstructorsAndKind(t *testing.T) {
 			require.Equal(t, tt.want, string(tt.account))
 			require.Equal(t, tt.kind, tt.account.Kind())
 			require.Equal(t, tt.negative, tt.account.MayGoNegative())
+			require.Equal(t, tt.kind != ledger.KindReceivable, tt.account.MayGoPositive(), "only a receivable stays at or below zero")
 		})
 	}
 }
@@ -162,6 +164,30 @@ func TestApplyOnlyExternalMayGoNegative(t *testing.T) {
 			require.Equal(t, int64(0), b[key(from)])
 		})
 	}
+}
+
+// A receivable records a debt: it goes below zero when debited and is paid down to zero, never
+// beyond; an overpayment is refused whole, as an internal failure with no code.
+func TestApplyReceivable(t *testing.T) {
+	t.Parallel()
+	r, w := ledger.Receivable("a"), ledger.Wallet("a")
+	b := ledger.Balances{key(w): 5, key(ledger.ExternalStripe): -5}
+	require.NoError(t, b.Apply(tr(r, ledger.ExternalStripe, usd(30))), "the debt of a returned top-up")
+	require.Equal(t, int64(-30), b[key(r)])
+	require.Equal(t, int64(30), ledger.Debt(b[key(r)]))
+
+	before := maps.Clone(b)
+	err := b.Apply(tr(w, r, usd(5)), tr(ledger.ExternalStripe, w, usd(26)), tr(w, r, usd(26)))
+	require.Error(t, err, "31 paid on a debt of 30")
+	require.Empty(t, errs.CodeOf(err))
+	require.NotErrorIs(t, err, errs.ErrInsufficientFunds)
+	require.Equal(t, before, b)
+
+	require.NoError(t, b.Apply(tr(w, r, usd(5)), tr(ledger.ExternalStripe, w, usd(25)), tr(w, r, usd(25))))
+	require.Zero(t, b[key(r)], "paid exactly")
+	require.Zero(t, ledger.Debt(b[key(r)]))
+	require.Empty(t, ledger.Check(b))
+	require.Error(t, b.Apply(tr(ledger.ExternalStripe, r, usd(1))), "nothing owed: nothing to pay")
 }
 
 // TestApplyErrorsHideInternalBalances: a refusal names no balance of the platform's accounts or
@@ -280,6 +306,12 @@ func TestCheck(t *testing.T) {
 		{"balanced", ledger.Balances{key(ledger.ExternalStripe): -100, key(w): 60, key(e): 40}, nil},
 		{"balanced in two currencies", ledger.Balances{key(ledger.ExternalStripe): -1, key(w): 1, eur(ledger.ExternalStripe): -2, eur(w): 2}, nil},
 		{"external may be negative", ledger.Balances{ledger.Key{Account: "external:other", Currency: "USD"}: -3, key(w): 3}, nil},
+		{"a receivable may be negative: a debt", ledger.Balances{key(ledger.Receivable("a")): -3, key(ledger.ExternalStripe): 3}, nil},
+		{
+			"a receivable above zero",
+			ledger.Balances{key(ledger.Receivable("a")): 3, key(w): -3},
+			[]ledger.Violation{{Key: key(ledger.Receivable("a")), Reason: "receivable above zero"}, {Key: key(w), Reason: "negative balance"}},
+		},
 		{
 			"sum not zero",
 			ledger.Balances{key(ledger.ExternalStripe): -100, key(w): 60, key(e): 41},
@@ -342,7 +374,7 @@ func randomTransfers(t *testing.T, seed uint64, steps int) {
 	accounts := []ledger.Account{ledger.ExternalStripe, ledger.PlatformFees}
 	for i := range 4 {
 		id := fmt.Sprintf("acc_%d", i)
-		accounts = append(accounts, ledger.Wallet(id), ledger.Pending(id), ledger.Payable(id), ledger.Escrow("job_"+id))
+		accounts = append(accounts, ledger.Wallet(id), ledger.Pending(id), ledger.Payable(id), ledger.Escrow("job_"+id), ledger.Receivable(id))
 	}
 	currencies := []money.Currency{"USD", "EUR"}
 	amounts := []func() int64{
@@ -376,7 +408,8 @@ func randomTransfers(t *testing.T, seed uint64, steps int) {
 		ok := true
 		for _, tr := range batch {
 			from, to := ledger.Key{Account: tr.From, Currency: tr.Amount.Currency}, ledger.Key{Account: tr.To, Currency: tr.Amount.Currency}
-			if tr.Amount.Amount <= 0 || tr.From == tr.To || (want[from]-tr.Amount.Amount < 0 && !tr.From.MayGoNegative()) {
+			if tr.Amount.Amount <= 0 || tr.From == tr.To || (want[from]-tr.Amount.Amount < 0 && !tr.From.MayGoNegative()) ||
+				(want[to]+tr.Amount.Amount > 0 && !tr.To.MayGoPositive()) {
 				ok = false
 				break
 			}
@@ -393,7 +426,7 @@ func randomTransfers(t *testing.T, seed uint64, steps int) {
 		} else {
 			refused++
 			require.Error(t, err, "seed %d step %d: batch %+v", seed, step, batch)
-			require.Contains(t, []errs.Code{errs.CodeInvalidInput, errs.CodeInsufficientFunds}, errs.CodeOf(err),
+			require.Contains(t, []errs.Code{errs.CodeInvalidInput, errs.CodeInsufficientFunds, ""}, errs.CodeOf(err),
 				"seed %d step %d: %v", seed, step, err)
 			require.Equal(t, before, b, "seed %d step %d: a refused batch changed the balances", seed, step)
 		}

@@ -373,20 +373,25 @@ func (s *Service) PayoutOnboardingCompleted(ctx context.Context, accountID strin
 	})
 }
 
-// Balances is an account's money on the platform in one currency, in minor units.
+// Balances is an account's money on the platform in one currency, in minor units, and what it
+// owes the platform.
 type Balances struct {
 	Currency money.Currency `json:"currency"`
 	Wallet   int64          `json:"wallet"`
 	Pending  int64          `json:"pending"`
 	Payable  int64          `json:"payable"`
+	// Debt is what the account owes the platform in the currency: the part of a returned top-up
+	// its wallet no longer held. Refunds and top-ups to the wallet pay it first; while it is not
+	// zero, funding a job is refused with OUTSTANDING_DEBT.
+	Debt money.Money `json:"debt" doc:"what the account owes the platform (a returned top-up the wallet no longer held); refunds and top-ups pay it first, and while it is not zero funding a job is refused with OUTSTANDING_DEBT"`
 }
 
-// Balances returns the caller's wallet, pending and payable balances in cur.
+// Balances returns the caller's wallet, pending and payable balances and its debt in cur.
 func (s *Service) Balances(ctx context.Context, c Caller, cur money.Currency) (Balances, error) {
 	if !cur.Valid() {
 		return Balances{}, errs.New(errs.CodeInvalidInput, "currency must be an ISO 4217 code")
 	}
-	b := Balances{Currency: cur}
+	b := Balances{Currency: cur, Debt: money.Zero(cur)}
 	err := s.tx(ctx, func(ctx context.Context, tx ports.Tx) error {
 		a, err := s.caller(ctx, tx, c)
 		if err != nil {
@@ -397,9 +402,27 @@ func (s *Service) Balances(ctx context.Context, c Caller, cur money.Currency) (B
 				return err
 			}
 		}
-		return nil
+		b.Debt.Amount, err = debt(ctx, tx, a.ID, cur)
+		return err
 	})
 	return b, err
+}
+
+// debt is what the account owes the platform in cur (ledger.KindReceivable).
+func debt(ctx context.Context, tx ports.Tx, accountID string, cur money.Currency) (int64, error) {
+	b, err := tx.Ledger().Balance(ctx, ledger.Receivable(accountID), cur)
+	return ledger.Debt(b), err
+}
+
+// refuseDebtor refuses (OUTSTANDING_DEBT) to let an account that owes the platform in cur fund a
+// job.
+func refuseDebtor(ctx context.Context, tx ports.Tx, accountID string, cur money.Currency) error {
+	owed, err := debt(ctx, tx, accountID, cur)
+	if err != nil || owed == 0 {
+		return err
+	}
+	return errs.New(errs.CodeOutstandingDebt, "the account owes %s from a returned top-up; a top-up pays it first, then jobs can be funded again",
+		money.Money{Amount: owed, Currency: cur})
 }
 
 // TopUp starts an asynchronous wallet top-up (a bank debit). The wallet is credited only when
@@ -449,8 +472,8 @@ func (s *Service) TopUp(ctx context.Context, c Caller, amount money.Money, idemp
 	return t, err
 }
 
-// TopUpSucceeded is the processor callback for a settled top-up: the wallet is credited. It is
-// idempotent.
+// TopUpSucceeded is the processor callback for a settled top-up: the wallet is credited, and
+// pays the account's debt, if any, first (its event reports "debt_repaid"). It is idempotent.
 func (s *Service) TopUpSucceeded(ctx context.Context, topUpID string) error {
 	return s.settleTopUp(ctx, topUpID, payout.TopUpSucceeded, payout.TopUpPending)
 }
@@ -461,9 +484,12 @@ func (s *Service) TopUpFailed(ctx context.Context, topUpID string) error {
 }
 
 // TopUpReturned is the processor callback for a top-up returned after it succeeded: the wallet is
-// debited by what it still holds, up to the amount; the event reports any unrecovered rest. It is
-// idempotent. A return reported before the success (webhooks arrive in any order) marks a pending
-// top-up returned without crediting it, so the late success is refused.
+// debited by what it still holds, up to the amount, and the unrecovered rest becomes the
+// account's debt (ledger.Receivable), which the next refunds and top-ups to the wallet pay first
+// and which stops the account from funding jobs until it is paid (OUTSTANDING_DEBT). The event
+// reports the unrecovered rest and the debt. It is idempotent. A return reported before the
+// success (webhooks arrive in any order) marks a pending top-up returned without crediting it,
+// so the late success is refused.
 func (s *Service) TopUpReturned(ctx context.Context, topUpID string) error {
 	return s.settleTopUp(ctx, topUpID, payout.TopUpReturned, payout.TopUpSucceeded, payout.TopUpPending)
 }
@@ -496,6 +522,10 @@ func (s *Service) settleTopUp(ctx context.Context, id string, to payout.TopUpSta
 			if credited {
 				owed = t.Amount.Amount
 			}
+			prior, err := debt(ctx, tx, t.AccountID, t.Amount.Currency) // first: it holds the debt (ports.Ledger.Balance)
+			if err != nil {
+				return err
+			}
 			have, err := tx.Ledger().Balance(ctx, wallet, t.Amount.Currency)
 			if err != nil {
 				return err
@@ -504,10 +534,19 @@ func (s *Service) settleTopUp(ctx context.Context, id string, to payout.TopUpSta
 			if take > 0 {
 				tr = append(tr, ledger.Transfer{From: wallet, To: ledger.ExternalStripe, Amount: money.Money{Amount: take, Currency: t.Amount.Currency}, Memo: "returned top-up " + t.ID})
 			}
-			data["unrecovered"] = money.Money{Amount: owed - take, Currency: t.Amount.Currency}.String()
+			rest := money.Money{Amount: owed - take, Currency: t.Amount.Currency}
+			if rest.Amount > 0 {
+				tr = append(tr, ledger.Transfer{From: ledger.Receivable(t.AccountID), To: ledger.ExternalStripe, Amount: rest, Memo: "unrecovered returned top-up " + t.ID})
+			}
+			data["unrecovered"] = rest.String()
+			data["debt"] = money.Money{Amount: prior + rest.Amount, Currency: rest.Currency}.String()
 		}
-		if err := s.post(ctx, tx, "", tr...); err != nil {
+		repaid, err := s.post(ctx, tx, "", tr...)
+		if err != nil {
 			return err
+		}
+		if len(repaid) > 0 {
+			data["debt_repaid"] = repaid[0].Amount.String()
 		}
 		if err := tx.TopUps().Update(ctx, t); err != nil {
 			return err
@@ -536,8 +575,49 @@ func (s *Service) actor(ctx context.Context, tx ports.Tx, c Caller) (*account.Ac
 	return s.caller(ctx, tx, c)
 }
 
-// post writes transfers to the ledger as entries of jobID at the current time.
-func (s *Service) post(ctx context.Context, tx ports.Tx, jobID string, ts ...ledger.Transfer) error {
+// post writes transfers to the ledger as entries of jobID at the current time. Then each wallet
+// they credit pays its owner's debt in the currency (ledger.Receivable) as far as it holds, so that
+// money owed to the platform never becomes spendable again; post returns those repayments, which
+// it posted too. Each debt is read, and so held (ports.Ledger.Balance), before the credit, so a
+// concurrent return of a top-up either sees the credit or leaves a debt this repays.
+func (s *Service) post(ctx context.Context, tx ports.Tx, jobID string, ts ...ledger.Transfer) ([]ledger.Transfer, error) {
+	type owing struct {
+		wallet ledger.Account
+		debt   money.Money
+	}
+	var debts []owing
+	for _, t := range ts {
+		if t.To.Kind() != ledger.KindWallet || slices.ContainsFunc(debts, func(o owing) bool { return o.wallet == t.To && o.debt.Currency == t.Amount.Currency }) {
+			continue
+		}
+		d, err := debt(ctx, tx, t.To.ID(), t.Amount.Currency)
+		if err != nil {
+			return nil, err
+		}
+		debts = append(debts, owing{t.To, money.Money{Amount: d, Currency: t.Amount.Currency}})
+	}
+	if err := s.postEntries(ctx, tx, jobID, ts); err != nil {
+		return nil, err
+	}
+	var repaid []ledger.Transfer
+	for _, o := range debts {
+		if o.debt.Amount == 0 {
+			continue
+		}
+		have, err := tx.Ledger().Balance(ctx, o.wallet, o.debt.Currency)
+		if err != nil {
+			return nil, err
+		}
+		if pay := min(have, o.debt.Amount); pay > 0 {
+			repaid = append(repaid, ledger.Transfer{From: o.wallet, To: ledger.Receivable(o.wallet.ID()),
+				Amount: money.Money{Amount: pay, Currency: o.debt.Currency}, Memo: "debt repaid"})
+		}
+	}
+	return repaid, s.postEntries(ctx, tx, jobID, repaid)
+}
+
+// postEntries writes transfers to the ledger as entries of jobID at the current time.
+func (s *Service) postEntries(ctx context.Context, tx ports.Tx, jobID string, ts []ledger.Transfer) error {
 	if len(ts) == 0 {
 		return nil
 	}

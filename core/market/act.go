@@ -460,10 +460,11 @@ func (x *exec) transfer(from, to ledger.Account, amount money.Money, memo string
 		return nil
 	}
 	t := ledger.Transfer{From: from, To: to, Amount: amount, Memo: memo}
-	if err := x.s.post(x.ctx, x.tx, x.j.ID, t); err != nil {
+	repaid, err := x.s.post(x.ctx, x.tx, x.j.ID, t)
+	if err != nil {
 		return err
 	}
-	x.out.Transfers = append(x.out.Transfers, t)
+	x.out.Transfers = append(append(x.out.Transfers, t), repaid...)
 	return nil
 }
 

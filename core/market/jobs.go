@@ -293,6 +293,9 @@ func (s *Service) startCardPayment(ctx context.Context, c Caller, jobID string, 
 		if err != nil || a.JobID != jobID {
 			return nil
 		}
+		if owed, err := debt(ctx, tx, v.j.PosterID, v.j.Budget.Currency); err != nil || owed > 0 {
+			return err // accept refuses a poster in debt before any payment is started
+		}
 		price, key = a.ProposedPrice, "intent-"+jobID+"-"+a.ID+"-v"+itoa(v.j.Version)
 		poster = v.acct
 		return nil
@@ -336,6 +339,9 @@ func (x *exec) accept() error {
 	}
 	if !agent.CanBeHired() {
 		return errs.New(errs.CodeOnboardingRequired, "the agent must finish payout onboarding before being hired")
+	}
+	if err := refuseDebtor(x.ctx, x.tx, j.PosterID, j.Budget.Currency); err != nil {
+		return err
 	}
 	j.AgentID, j.ApplicationID, j.Price, j.Funding = a.AgentID, a.ID, a.ProposedPrice, cmd.Funding
 	j.PaymentRef, j.CheckoutURL = cmd.PaymentRef, cmd.CheckoutURL

@@ -34,13 +34,22 @@ type sim struct {
 	admin  market.Caller
 	jobs   []string
 	topUps []string
+	// owed is, per account, the USD the sim expects its returned top-ups to have left unrecovered:
+	// the part of each returned, credited top-up that the wallet did not hold at the return.
+	owed map[string]int64
+	// debts counts the returns that left a debt.
+	debts int
 }
 
 func newSim(t testing.TB, seed uint64, pick func(int) int) *sim {
 	k := testkit.NewSeeded(t, seed)
-	s := &sim{t: t, k: k, pick: pick, admin: k.Admin("Root")}
+	s := &sim{t: t, k: k, pick: pick, admin: k.Admin("Root"), owed: map[string]int64{}}
 	for i := range 5 {
-		s.users = append(s.users, k.Poster(fmt.Sprintf("U%d", i), 500_00))
+		// Funded by a top-up the sim may return later, once the wallet spent it.
+		s.users = append(s.users, k.Account(fmt.Sprintf("U%d", i)))
+		tu := testkit.Got(k.Service.TopUp(k.Ctx, s.users[i], testkit.USDAmount(500_00), "")).Must(t)
+		require.NoError(t, k.Service.TopUpSucceeded(k.Ctx, tu.ID))
+		s.topUps = append(s.topUps, tu.ID)
 		if i < 4 {
 			testkit.Got(k.Service.StartPayoutOnboarding(k.Ctx, s.users[i])).Must(t)
 			require.NoError(t, k.Service.PayoutOnboardingCompleted(k.Ctx, s.users[i].AccountID))
@@ -97,7 +106,7 @@ func (s *sim) usd(max int64) money.Money {
 func (s *sim) step() (string, error) {
 	k, ctx, svc := s.k, s.k.Ctx, s.k.Service
 	out := func(o *market.Outcome, err error) error { return err }
-	switch op := s.pick(24); op {
+	switch op := s.pick(25); op {
 	case 0:
 		in := market.PostInput{Title: "t", Budget: s.usd(200_00)}
 		if s.pick(3) == 0 {
@@ -118,7 +127,11 @@ func (s *sim) step() (string, error) {
 			return "accept (no application)", err
 		}
 		funding := []job.FundingSource{job.FundWallet, job.FundCard}[s.pick(2)]
-		return "accept " + string(funding), out(svc.Accept(ctx, s.party(id, false), id, apps[s.pick(len(apps))].ID, funding, s.pick(4) == 0))
+		poster := testkit.Got(svc.GetJob(ctx, market.System, id)).Must(s.t).Job.PosterID
+		owed := s.debt(poster)
+		err = out(svc.Accept(ctx, s.party(id, false), id, apps[s.pick(len(apps))].ID, funding, s.pick(4) == 0))
+		require.False(s.t, err == nil && owed > 0, "accept funded a job of a poster owing %d", owed)
+		return "accept " + string(funding), err
 	case 6:
 		id := s.job()
 		j, err := svc.GetJob(ctx, market.System, id)
@@ -181,14 +194,108 @@ func (s *sim) step() (string, error) {
 			s.topUps = append(s.topUps, t.ID)
 		}
 		return "top-up", err
+	case 23:
+		return s.returnTopUp()
 	default:
 		if len(s.topUps) == 0 {
 			return "top-up outcome (none)", nil
 		}
 		id := s.topUps[s.pick(len(s.topUps))]
-		outcomes := []func(context.Context, string) error{svc.TopUpSucceeded, svc.TopUpFailed, svc.TopUpReturned}
-		return "top-up outcome", outcomes[s.pick(3)](ctx, id)
+		outcomes := []func(context.Context, string) error{svc.TopUpSucceeded, svc.TopUpFailed}
+		return "top-up outcome", outcomes[s.pick(2)](ctx, id)
 	}
+}
+
+// returnTopUp returns a top-up: a random one, or most often the succeeded one whose wallet now
+// holds the least of it (nothing when every wallet still holds its top-ups), so that returns
+// leave debts. It records in owed what the wallet no longer holds.
+func (s *sim) returnTopUp() (string, error) {
+	if len(s.topUps) == 0 {
+		return "top-up return (none)", nil
+	}
+	type candidate struct {
+		id, account string
+		short       int64 // what the wallet lacks of the top-up's amount
+	}
+	var worst, random candidate
+	random.id = s.topUps[s.pick(len(s.topUps))]
+	require.NoError(s.t, s.k.Store.WithinTx(s.k.Ctx, func(ctx context.Context, tx ports.Tx) error {
+		for _, id := range s.topUps {
+			t, err := tx.TopUps().Get(ctx, id)
+			if err != nil {
+				return err
+			}
+			if t.Status != payout.TopUpSucceeded {
+				continue
+			}
+			have, err := tx.Ledger().Balance(ctx, ledger.Wallet(t.AccountID), t.Amount.Currency)
+			if err != nil {
+				return err
+			}
+			c := candidate{id, t.AccountID, t.Amount.Amount - min(have, t.Amount.Amount)}
+			if c.short > worst.short {
+				worst = c
+			}
+			if id == random.id {
+				random = c
+			}
+		}
+		return nil
+	}))
+	c := random
+	if s.pick(3) != 0 {
+		if c = worst; c.id == "" {
+			return "top-up return (no wallet short of its top-up)", nil
+		}
+	}
+	if err := s.k.Service.TopUpReturned(s.k.Ctx, c.id); err != nil {
+		return "top-up return", err
+	}
+	s.owed[c.account] += c.short
+	if c.short > 0 {
+		s.debts++
+	}
+	return fmt.Sprintf("top-up return (%d unrecovered)", c.short), nil
+}
+
+// debt is what the account owes the platform in USD.
+func (s *sim) debt(accountID string) int64 {
+	return testkit.Got(s.k.Service.Balances(s.k.Ctx, market.User(accountID), testkit.USD)).Must(s.t).Debt.Amount
+}
+
+// checkDebts checks that each account's debt is what its returned top-ups left unrecovered less
+// what its wallet repaid, and that a wallet holds nothing spendable while its owner is in debt.
+func (s *sim) checkDebts() error {
+	return s.k.Store.WithinTx(s.k.Ctx, func(ctx context.Context, tx ports.Tx) error {
+		for _, u := range s.users {
+			wallet, receivable := ledger.Wallet(u.AccountID), ledger.Receivable(u.AccountID)
+			es, err := tx.Ledger().Entries(ctx, receivable, 0, 0)
+			if err != nil {
+				return err
+			}
+			var netted int64
+			for _, e := range es {
+				if e.From == wallet && e.To == receivable {
+					netted += e.Amount.Amount
+				}
+			}
+			b, err := tx.Ledger().Balance(ctx, receivable, testkit.USD)
+			if err != nil {
+				return err
+			}
+			if debt := ledger.Debt(b); debt != s.owed[u.AccountID]-netted || b > 0 {
+				return fmt.Errorf("%s: debt %d (receivable %d), want unrecovered %d - netted %d", u.AccountID, debt, b, s.owed[u.AccountID], netted)
+			}
+			w, err := tx.Ledger().Balance(ctx, wallet, testkit.USD)
+			if err != nil {
+				return err
+			}
+			if b < 0 && w > 0 {
+				return fmt.Errorf("%s: the wallet holds %d while the account owes %d", u.AccountID, w, -b)
+			}
+		}
+		return nil
+	})
 }
 
 func (s *sim) submitScorecard() (string, error) {
@@ -277,6 +384,7 @@ func (s *sim) run(n int) {
 			require.Equal(s.t, before, s.state(), "step %d %s was refused (%v) but changed something", i, desc, err)
 		}
 		require.NoError(s.t, testkit.CheckInvariants(s.k.Ctx, s.k.Store, s.k.Payments), "after step %d: %s", i, desc)
+		require.NoError(s.t, s.checkDebts(), "after step %d: %s", i, desc)
 	}
 }
 
@@ -300,11 +408,26 @@ func TestRandomOperations(t *testing.T) {
 			s := newSim(t, seed, rng.IntN)
 			s.run(2000)
 			types := s.k.EventTypes()
-			t.Logf("%d events: %d approvals, %d completions, %d payouts paid", len(types),
-				count(types, "job.approved"), count(types, "job.completed"), count(types, "payout.paid"))
+			t.Logf("%d events: %d approvals, %d completions, %d payouts paid, %d top-ups returned, %d leaving a debt, repaid by %d transfers", len(types),
+				count(types, "job.approved"), count(types, "job.completed"), count(types, "payout.paid"), count(types, "topup.returned"), s.debts, s.repayments())
 			require.Positive(t, count(types, "job.completed")+count(types, "job.resolved"), "the sequence finished a paid job")
 		})
 	}
+}
+
+// repayments counts the ledger entries that paid a debt.
+func (s *sim) repayments() int {
+	n := 0
+	require.NoError(s.t, s.k.Store.WithinTx(s.k.Ctx, func(ctx context.Context, tx ports.Tx) error {
+		es, err := tx.Ledger().Entries(ctx, "", 0, 0)
+		for _, e := range es {
+			if e.To.Kind() == ledger.KindReceivable {
+				n++
+			}
+		}
+		return err
+	}))
+	return n
 }
 
 // FuzzOperations drives the same random operations from fuzz input.

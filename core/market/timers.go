@@ -166,7 +166,7 @@ func (s *Service) PayoutSettled(ctx context.Context, payoutID string) error {
 			return errs.New(errs.CodeInvalidTransition, "payout %s is %s, not submitted", p.ID, p.Status)
 		}
 		p.Status, p.PaidAt, p.LastError = payout.Paid, s.now(), ""
-		if err := s.post(ctx, tx, p.JobID, ledger.Transfer{From: ledger.Payable(p.Recipient), To: ledger.ExternalStripe, Amount: p.Amount, Memo: "payout " + p.ID}); err != nil {
+		if _, err := s.post(ctx, tx, p.JobID, ledger.Transfer{From: ledger.Payable(p.Recipient), To: ledger.ExternalStripe, Amount: p.Amount, Memo: "payout " + p.ID}); err != nil {
 			return err
 		}
 		if err := tx.Payouts().Update(ctx, p); err != nil {

@@ -108,10 +108,14 @@ type Applications interface {
 // Ledger is the append-only double-entry ledger.
 type Ledger interface {
 	// Post appends the entries all or nothing, assigning their Seq. It refuses (with the
-	// INSUFFICIENT_FUNDS domain error) entries that would take a non-external account below zero,
+	// INSUFFICIENT_FUNDS domain error) entries that would take an account below zero that may not
+	// go negative, refuses (with a plain error) entries that would take a receivable above zero,
 	// and refuses invalid transfers; then nothing is written.
 	Post(ctx context.Context, entries ...ledger.Entry) error
-	// Balance returns the balance of the account in the currency, 0 if it never moved.
+	// Balance returns the balance of the account in the currency, 0 if it never moved. The balance
+	// of a receivable is held until the transaction ends, even when it never moved: another
+	// transaction's Balance or Post of it waits, then sees what this one wrote, so a debt read
+	// and the posts that follow are race-free.
 	Balance(ctx context.Context, a ledger.Account, cur money.Currency) (int64, error)
 	// Balances returns every balance.
 	Balances(ctx context.Context) (ledger.Balances, error)

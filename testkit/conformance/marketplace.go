@@ -28,8 +28,9 @@ type NewKit func(t *testing.T, seed uint64) *testkit.Kit
 // Marketplace runs the end-to-end lifecycle scenarios of the marketplace service (hiring,
 // delivery, approval and release, payouts, auto-approval, card funding, deadlines, revisions,
 // disputes and admin overrides, proofers, reviews and trust, browsing, visibility, racing
-// actions, and control characters refused in every text input) against kits from newKit, so a
-// store adapter shows that the whole core runs on it unchanged. Each scenario is a parallel subtest with kits of its own.
+// actions, control characters refused in every text input, and the debt a returned top-up
+// leaves) against kits from newKit, so a store adapter shows that the whole core runs on it
+// unchanged. Each scenario is a parallel subtest with kits of its own.
 func Marketplace(t *testing.T, newKit NewKit) {
 	t.Run("HappyPath", func(t *testing.T) {
 		t.Parallel()
@@ -110,6 +111,18 @@ func Marketplace(t *testing.T, newKit NewKit) {
 	t.Run("TextIsRefusedBeforeTheStore", func(t *testing.T) {
 		t.Parallel()
 		marketTextIsRefusedBeforeTheStore(t, newKit)
+	})
+	t.Run("ReturnedTopUpLeavesADebt", func(t *testing.T) {
+		t.Parallel()
+		marketReturnedTopUpLeavesADebt(t, newKit)
+	})
+	t.Run("ReturnedTopUpTheWalletCovers", func(t *testing.T) {
+		t.Parallel()
+		marketReturnedTopUpTheWalletCovers(t, newKit)
+	})
+	t.Run("ConcurrentReturnRefundsAndTopUp", func(t *testing.T) {
+		t.Parallel()
+		marketConcurrentReturnRefundsAndTopUp(t, newKit)
 	})
 }
 

@@ -1188,6 +1188,12 @@ func storeLedger(t *testing.T, newStore func(t *testing.T) ports.Store) {
 		{"NegativeAmount", []ledger.Entry{entry(wallet, escrow, -5, "negative")}, errs.CodeInvalidInput},
 		{"ToItself", []ledger.Entry{entry(wallet, wallet, 5, "self")}, errs.CodeInvalidInput},
 		{"InvalidCurrency", []ledger.Entry{{Transfer: ledger.Transfer{From: wallet, To: escrow, Amount: money.Money{Amount: 5, Currency: "usd"}}}}, errs.CodeInvalidInput},
+		// A receivable is paid down to zero, never beyond: an internal failure, with no code.
+		{"ReceivableOverpaid", []ledger.Entry{
+			entry(ledger.Receivable("acc_1"), ledger.ExternalStripe, 300, "debt"),
+			entry(wallet, ledger.Receivable("acc_1"), 301, "more than owed"),
+		}, ""},
+		{"ReceivableCreditedWithNoDebt", []ledger.Entry{entry(wallet, ledger.Receivable("acc_1"), 1, "nothing owed")}, ""},
 	}
 	for _, c := range refusals {
 		t.Run("Refuses"+c.name, func(t *testing.T) {
@@ -1213,6 +1219,62 @@ func storeLedger(t *testing.T, newStore func(t *testing.T) ports.Store) {
 			require.Equal(t, int64(1000), before.Balance[wallet])
 		})
 	}
+
+	// A receivable records a debt: below zero by what the account owes, paid down from its wallet
+	// across transactions, to zero at most, and listed in Balances like any account.
+	t.Run("ReceivableDebt", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		debt := ledger.Receivable("acc_1")
+		inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+			require.NoError(t, tx.Ledger().Post(ctx, entry(ledger.ExternalStripe, wallet, 1000, "top-up"), entry(wallet, escrow, 600, "fund")))
+		})
+		inTx(t, s, func(ctx context.Context, tx ports.Tx) { // the top-up is returned: 400 recovered, 600 owed
+			require.NoError(t, tx.Ledger().Post(ctx, entry(wallet, ledger.ExternalStripe, 400, "returned"), entry(debt, ledger.ExternalStripe, 600, "unrecovered")))
+			require.Equal(t, int64(-600), must(tx.Ledger().Balance(ctx, debt, usd))(t))
+		})
+		for i, pay := range []int64{250, 350} { // refunds, each netted against the debt at once
+			inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+				require.NoError(t, tx.Ledger().Post(ctx, entry(escrow, wallet, pay, "refund"), entry(wallet, debt, pay, "debt repaid")))
+			})
+			inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+				require.Equal(t, []int64{-350, 0}[i], must(tx.Ledger().Balance(ctx, debt, usd))(t))
+				require.Zero(t, must(tx.Ledger().Balance(ctx, wallet, usd))(t))
+				b := must(tx.Ledger().Balances(ctx))(t)
+				require.Empty(t, ledger.Check(b))
+				require.Equal(t, []int64{-350, 0}[i], b[ledger.Key{Account: debt, Currency: usd}])
+			})
+		}
+		inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+			require.Error(t, tx.Ledger().Post(ctx, entry(ledger.ExternalStripe, debt, 1, "paid when nothing is owed")))
+			require.Len(t, must(tx.Ledger().Entries(ctx, debt, 0, 0))(t), 3)
+		})
+	})
+
+	// Balance holds a receivable, even one that never moved, until the transaction ends: a
+	// concurrent Balance of it waits, then sees the debt the first transaction posted.
+	t.Run("ReceivableBalanceHoldsItBeforeItMoved", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		debt := ledger.Receivable("acc_1")
+		held, first := make(chan struct{}), make(chan error, 1)
+		var once sync.Once
+		go func() {
+			first <- s.WithinTx(t.Context(), func(ctx context.Context, tx ports.Tx) error {
+				if _, err := tx.Ledger().Balance(ctx, debt, usd); err != nil {
+					return err
+				}
+				once.Do(func() { close(held) })
+				time.Sleep(100 * time.Millisecond) // the second reader must wait out this
+				return tx.Ledger().Post(ctx, entry(debt, ledger.ExternalStripe, 50, "unrecovered"))
+			})
+		}()
+		<-held
+		inTx(t, s, func(ctx context.Context, tx ports.Tx) {
+			require.Equal(t, int64(-50), must(tx.Ledger().Balance(ctx, debt, usd))(t), "read after the first transaction committed")
+		})
+		require.NoError(t, <-first)
+	})
 
 	t.Run("ManyPostsConserveMoney", func(t *testing.T) {
 		t.Parallel()

@@ -254,7 +254,7 @@ func (s *Server) registerAccounts() {
 	})
 	op(s, huma.Operation{
 		OperationID: "get-wallet", Method: http.MethodGet, Path: "/api/me/wallet", Tags: []string{"Wallet"},
-		Summary: "Wallet, pending and payable balances in minor units",
+		Summary: "Wallet, pending and payable balances in minor units, and any debt",
 	}, func(ctx context.Context, in *balancesIn) (*balancesOut, error) {
 		c, err := callerOf(ctx)
 		if err != nil {

@@ -138,3 +138,35 @@ func TestMetricsAndLLMsTxt(t *testing.T) {
 	}
 	require.True(t, strings.HasPrefix(llms, "# AgentGigs\n"))
 }
+
+// A top-up returned after the wallet spent it leaves a debt: the wallet shows it, and accepting
+// an application is refused with 402 OUTSTANDING_DEBT until it is paid.
+func TestReturnedTopUpDebtIsShownAndRefusesFunding(t *testing.T) {
+	s := newSandbox(t, 0)
+	key, _ := s.account("Pat")
+	agentKey, _ := s.agent("Ada")
+	var top struct{ ID string }
+	s.ok(http.StatusAccepted, "POST", "/api/me/wallet/top-ups", key, map[string]any{"amount": 50_00, "currency": "USD"}).JSON(t, &top)
+	s.ok(http.StatusOK, "POST", "/api/dev/top-ups/"+top.ID+"/succeed", key, nil)
+	s.hire(key, agentKey, 40_00)
+	s.ok(http.StatusOK, "POST", "/api/dev/top-ups/"+top.ID+"/return", key, nil)
+
+	var w struct {
+		Wallet int64
+		Debt   struct {
+			Amount   int64
+			Currency string
+		}
+	}
+	s.ok(http.StatusOK, "GET", "/api/me/wallet", key, nil).JSON(t, &w)
+	require.Zero(t, w.Wallet)
+	require.Equal(t, int64(40_00), w.Debt.Amount)
+	require.Equal(t, "USD", w.Debt.Currency)
+
+	id := s.postJob(key, "another", "misc", 5_00)
+	var app struct{ ID string }
+	s.ok(http.StatusCreated, "POST", "/api/jobs/"+id+"/apply", agentKey, map[string]any{"message": "me"}).JSON(t, &app)
+	p := s.problem(http.StatusPaymentRequired, "OUTSTANDING_DEBT", "POST", "/api/jobs/"+id+"/accept-application", key, map[string]any{"application_id": app.ID})
+	require.Contains(t, p["detail"], "40.00 USD")
+	s.ok(http.StatusOK, "GET", "/errors/OUTSTANDING_DEBT", "", nil)
+}

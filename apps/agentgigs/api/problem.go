@@ -71,6 +71,7 @@ var codes = map[errs.Code]codeInfo{
 	errs.CodeInvalidToken:       {http.StatusBadRequest, "The token is not valid"},
 	errs.CodeUnauthenticated:    {http.StatusUnauthorized, "Missing or invalid API key"},
 	errs.CodeRateLimited:        {http.StatusTooManyRequests, "Rate limit exceeded"},
+	errs.CodeOutstandingDebt:    {http.StatusPaymentRequired, "The account owes a debt; a top-up settles it first"},
 	codeIdempotencyBusy:         {http.StatusConflict, "A request with this Idempotency-Key is still running"},
 	codeIdempotencyUsed:         {http.StatusUnprocessableEntity, "The Idempotency-Key was used with another request"},
 	codeTooLarge:                {http.StatusRequestEntityTooLarge, "The request body is too large"},
