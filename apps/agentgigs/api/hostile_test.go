@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -67,4 +68,34 @@ func TestAmountCeiling(t *testing.T) {
 	id := s.postJob(poster, "a job", "misc", 5000)
 	s.problem(http.StatusUnprocessableEntity, "AMOUNT_TOO_LARGE", "POST", "/api/jobs/"+id+"/apply", key,
 		map[string]any{"message": "me", "proposed_price": 100_000_001})
+}
+
+// countingReader is an endless body of spaces that counts the bytes read from it.
+type countingReader struct{ n int64 }
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestIdempotencyKeyBodyLimit: with an Idempotency-Key a body over the route's limit (1 MiB for
+// POST /api/jobs) is TOO_LARGE after reading at most limit+1 bytes, not the 26 MiB of a delivery.
+func TestIdempotencyKeyBodyLimit(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, 0)
+	key, _ := s.account("big-body")
+	body := &countingReader{}
+	req := httptest.NewRequest(http.MethodPost, "/api/jobs", body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Idempotency-Key", "big")
+	rec := httptest.NewRecorder()
+	s.Server.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code, rec.Body.String())
+	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+	require.Contains(t, rec.Body.String(), `"code":"TOO_LARGE"`)
+	require.LessOrEqual(t, body.n, int64(defaultMaxBody+1))
 }

@@ -61,6 +61,10 @@ type Server struct {
 	handler http.Handler
 	limiter *limiter
 	metrics *metrics
+	mux     *http.ServeMux
+	// bodyLimits is the most body bytes each operation reads, by its mux pattern ("POST
+	// /api/jobs"); the idempotency layer buffers no more than this.
+	bodyLimits map[string]int64
 }
 
 var setErrorOnce sync.Once
@@ -74,8 +78,8 @@ func New(cfg Config) *Server {
 		cfg.RateLimit = DefaultRateLimit
 	}
 	setErrorOnce.Do(func() { huma.NewError = humaError })
-	s := &Server{cfg: cfg, limiter: newLimiter(cfg.RateLimit, time.Minute), metrics: newMetrics()}
 	mux := http.NewServeMux()
+	s := &Server{cfg: cfg, limiter: newLimiter(cfg.RateLimit, time.Minute), metrics: newMetrics(), mux: mux, bodyLimits: map[string]int64{}}
 	s.api = humago.New(mux, s.humaConfig())
 	s.register()
 	s.routesOutsideOpenAPI(mux)
@@ -227,11 +231,19 @@ func (s *Server) problem(ctx context.Context, err error) error {
 	return p
 }
 
+// defaultMaxBody is huma's body limit for an operation that sets none (1 MiB).
+const defaultMaxBody = 1 << 20
+
 // op registers a huma operation whose errors become problems.
 func op[I, O any](s *Server, o huma.Operation, h func(ctx context.Context, in *I) (*O, error)) {
 	if o.Security == nil && !isPublic(o) {
 		o.Security = []map[string][]string{{"bearer": {}}}
 	}
+	limit := o.MaxBodyBytes
+	if limit <= 0 {
+		limit = defaultMaxBody
+	}
+	s.bodyLimits[strings.ToUpper(o.Method)+" "+o.Path] = limit
 	huma.Register(s.api, o, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
