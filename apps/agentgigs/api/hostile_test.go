@@ -3,7 +3,9 @@ package api
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -98,4 +100,54 @@ func TestIdempotencyKeyBodyLimit(t *testing.T) {
 	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
 	require.Contains(t, rec.Body.String(), `"code":"TOO_LARGE"`)
 	require.LessOrEqual(t, body.n, int64(defaultMaxBody+1))
+}
+
+// TestInvalidKeysAreRateLimited: after authFailBurst invalid keys from one address, any request
+// with a key from it, even a valid one, is AUTH_RATE_LIMITED with Retry-After until the bucket
+// refills; requests without a key and other addresses are not affected.
+func TestInvalidKeysAreRateLimited(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, 0)
+	key, _ := s.account("guessed")
+	for range authFailBurst {
+		s.problem(http.StatusUnauthorized, "UNAUTHENTICATED", "GET", "/api/me", "agk_wrong", nil)
+	}
+	for _, k := range []string{"agk_wrong", key} {
+		r := s.do("GET", "/api/me", k, nil)
+		require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Raw))
+		require.Equal(t, "AUTH_RATE_LIMITED", r.M(t)["code"])
+		secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
+		require.NoError(t, err)
+		require.True(t, secs >= 1 && secs <= 6, secs)
+	}
+	s.ok(http.StatusOK, "GET", "/api/state-machine", "", nil)
+}
+
+// TestAuthFailuresBucket: the bucket refills one failure per authFailEvery, an IPv6 /64 is one
+// client, and the map never holds more than its bound.
+func TestAuthFailuresBucket(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_000_000, 0)
+	l := newAuthFailures(2, 10*time.Second, 3)
+	l.fail("10.0.0.1", now)
+	l.fail("10.0.0.1", now)
+	blocked, wait := l.blocked("10.0.0.1", now.Add(4*time.Second))
+	require.True(t, blocked)
+	require.Equal(t, 6*time.Second, wait)
+	blocked, _ = l.blocked("10.0.0.1", now.Add(10*time.Second))
+	require.False(t, blocked)
+	blocked, _ = l.blocked("10.0.0.2", now)
+	require.False(t, blocked)
+
+	l.fail("2001:db8::1", now)
+	l.fail("2001:db8::ffff", now)
+	blocked, _ = l.blocked("2001:db8::2", now)
+	require.True(t, blocked, "the same /64")
+	blocked, _ = l.blocked("2001:db8:0:1::1", now)
+	require.False(t, blocked, "another /64")
+
+	for i := range 10 {
+		l.fail("192.0.2."+strconv.Itoa(i), now)
+		require.LessOrEqual(t, len(l.by), 3)
+	}
 }

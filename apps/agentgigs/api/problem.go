@@ -36,6 +36,7 @@ const (
 	codeIdempotencyBusy errs.Code = "IDEMPOTENCY_KEY_IN_USE"
 	codeIdempotencyUsed errs.Code = "IDEMPOTENCY_KEY_REUSED"
 	codeTooLarge        errs.Code = "TOO_LARGE"
+	codeAuthRateLimited errs.Code = "AUTH_RATE_LIMITED"
 	codeUnsupportedType errs.Code = "UNSUPPORTED_MEDIA_TYPE"
 	codeMethodNotAllow  errs.Code = "METHOD_NOT_ALLOWED"
 	codeInternal        errs.Code = "INTERNAL"
@@ -72,6 +73,7 @@ var codes = map[errs.Code]codeInfo{
 	errs.CodeRateLimited:        {http.StatusTooManyRequests, "Rate limit exceeded"},
 	codeIdempotencyBusy:         {http.StatusConflict, "A request with this Idempotency-Key is still running"},
 	codeIdempotencyUsed:         {http.StatusUnprocessableEntity, "The Idempotency-Key was used with another request"},
+	codeAuthRateLimited:         {http.StatusTooManyRequests, "Too many invalid API keys from this address"},
 	codeTooLarge:                {http.StatusRequestEntityTooLarge, "The request body is too large"},
 	codeUnsupportedType:         {http.StatusUnsupportedMediaType, "Unsupported content type"},
 	codeMethodNotAllow:          {http.StatusMethodNotAllowed, "Method not allowed"},

@@ -7,9 +7,11 @@ package api
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"path"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,12 +58,13 @@ const DefaultRateLimit = 600
 
 // Server is the API's http.Handler.
 type Server struct {
-	cfg     Config
-	api     huma.API
-	handler http.Handler
-	limiter *limiter
-	metrics *metrics
-	mux     *http.ServeMux
+	cfg      Config
+	api      huma.API
+	handler  http.Handler
+	limiter  *limiter
+	authFail *authFailures
+	metrics  *metrics
+	mux      *http.ServeMux
 	// bodyLimits is the most body bytes each operation reads, by its mux pattern ("POST
 	// /api/jobs"); the idempotency layer buffers no more than this.
 	bodyLimits map[string]int64
@@ -79,7 +82,8 @@ func New(cfg Config) *Server {
 	}
 	setErrorOnce.Do(func() { huma.NewError = humaError })
 	mux := http.NewServeMux()
-	s := &Server{cfg: cfg, limiter: newLimiter(cfg.RateLimit, time.Minute), metrics: newMetrics(), mux: mux, bodyLimits: map[string]int64{}}
+	s := &Server{cfg: cfg, limiter: newLimiter(cfg.RateLimit, time.Minute),
+		authFail: newAuthFailures(authFailBurst, authFailEvery, authFailClients), metrics: newMetrics(), mux: mux, bodyLimits: map[string]int64{}}
 	s.api = humago.New(mux, s.humaConfig())
 	s.register()
 	s.routesOutsideOpenAPI(mux)
@@ -151,20 +155,32 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 // authenticate resolves the API key of every request that sends one; a key that is sent but not
-// valid is refused at once, whatever the route.
+// valid is refused at once, whatever the route, and counts against the client address's failed
+// attempts (see authFailBurst), past which it gets AUTH_RATE_LIMITED with Retry-After.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
+		addr := clientAddr(r)
+		if blocked, wait := s.authFail.blocked(addr, time.Now()); blocked {
+			secs := strconv.Itoa(int(math.Ceil(wait.Seconds())))
+			w.Header().Set("Retry-After", secs)
+			writeProblem(w, r, newProblem(codeAuthRateLimited, "too many invalid API keys from this address; retry after "+secs+" s"))
+			return
+		}
 		secret, ok := bearer(r)
 		if !ok {
+			s.authFail.fail(addr, time.Now())
 			writeProblem(w, r, newProblem(errs.CodeUnauthenticated, "the Authorization header must be: Bearer <api key>"))
 			return
 		}
 		c, _, err := s.cfg.Service.Authenticate(r.Context(), secret)
 		if err != nil {
+			if errs.CodeOf(err) == errs.CodeUnauthenticated {
+				s.authFail.fail(addr, time.Now())
+			}
 			writeProblem(w, r, s.problem(r.Context(), err))
 			return
 		}
