@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -150,4 +152,29 @@ func TestAuthFailuresBucket(t *testing.T) {
 		l.fail("192.0.2."+strconv.Itoa(i), now)
 		require.LessOrEqual(t, len(l.by), 3)
 	}
+}
+
+// TestValidationErrorsTruncateEchoes: a 1 MB value, property name or malformed body comes back in
+// a 422 or 400 cut to maxEcho bytes with a marker, not whole.
+func TestValidationErrorsTruncateEchoes(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, 0)
+	key, _ := s.account("echo")
+	big := strings.Repeat("é", 500_000) // 1 MB of two-byte characters
+	budget := map[string]any{"amount": 5000, "currency": "USD"}
+	for name, body := range map[string]any{
+		"value":      map[string]any{"title": big, "budget": budget},
+		"property":   map[string]any{"title": "t", "budget": budget, big: 1},
+		"wrong type": map[string]any{"title": "t", "budget": map[string]any{"amount": big, "currency": "USD"}},
+		"malformed":  `{"title": "` + big + `"`,
+	} {
+		r := s.do("POST", "/api/jobs", key, body)
+		require.Contains(t, []int{http.StatusBadRequest, http.StatusUnprocessableEntity}, r.Status, name)
+		require.Less(t, len(r.Raw), 8*maxEcho, "%s: %d bytes", name, len(r.Raw))
+		require.Contains(t, string(r.Raw), "… (", name)
+		require.True(t, utf8.Valid(r.Raw), name)
+	}
+	require.Equal(t, "short", truncateEcho("short"))
+	require.Equal(t, strings.Repeat("é", maxEcho/2)+"… (1000000 bytes)", truncateEcho(big))
+	require.Equal(t, "a"+strings.Repeat("é", maxEcho/2-1)+"… (1000001 bytes)", truncateEcho("a"+big), "cut on a character boundary")
 }

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -119,7 +122,7 @@ func humaError(status int, msg string, errList ...error) huma.StatusError {
 			code = errs.CodeInvalidInput
 		}
 	}
-	p := newProblem(code, msg)
+	p := newProblem(code, truncateEcho(msg))
 	p.Status = status
 	for _, e := range errList {
 		if e == nil {
@@ -127,9 +130,9 @@ func humaError(status int, msg string, errList ...error) huma.StatusError {
 		}
 		var d huma.ErrorDetailer
 		if errors.As(e, &d) {
-			p.Errors = append(p.Errors, d.ErrorDetail())
+			p.Errors = append(p.Errors, echoDetail(d.ErrorDetail()))
 		} else {
-			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: e.Error()})
+			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: truncateEcho(e.Error())})
 		}
 	}
 	if len(p.Errors) > 0 && strings.HasPrefix(msg, "validation failed") {
@@ -140,6 +143,42 @@ func humaError(status int, msg string, errList ...error) huma.StatusError {
 		p.Detail = msg + ": " + strings.Join(parts, "; ")
 	}
 	return p
+}
+
+// maxEcho is how many bytes of a request's own text (a value, a property name) a validation
+// error repeats; the rest is cut and marked, so a 1 MB field does not come back in the answer.
+const maxEcho = 256
+
+// truncateEcho cuts s to maxEcho bytes (on a character boundary) and marks the cut with an
+// ellipsis and the original length.
+func truncateEcho(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// echoDetail is d with its message, location and value truncated (see truncateEcho). A value
+// that is not a string but whose JSON is longer than maxEcho (an object, an array) becomes its
+// truncated JSON text.
+func echoDetail(d *huma.ErrorDetail) *huma.ErrorDetail {
+	out := &huma.ErrorDetail{Message: truncateEcho(d.Message), Location: truncateEcho(d.Location), Value: d.Value}
+	switch v := d.Value.(type) {
+	case nil, bool, int, int64, float64:
+	case string:
+		out.Value = truncateEcho(v)
+	default:
+		if raw, err := json.Marshal(v); err != nil {
+			out.Value = nil
+		} else if len(raw) > maxEcho {
+			out.Value = truncateEcho(string(raw))
+		}
+	}
+	return out
 }
 
 // problemOf turns a use case's error into a problem. Domain errors keep their code; anything
