@@ -178,3 +178,28 @@ func TestValidationErrorsTruncateEchoes(t *testing.T) {
 	require.Equal(t, strings.Repeat("é", maxEcho/2)+"… (1000000 bytes)", truncateEcho(big))
 	require.Equal(t, "a"+strings.Repeat("é", maxEcho/2-1)+"… (1000001 bytes)", truncateEcho("a"+big), "cut on a character boundary")
 }
+
+// TestAuthenticationBeforeBody: a protected operation answers a request without a key 401,
+// whatever its body (wrong content type, invalid, too large), while a public one still checks
+// the body.
+func TestAuthenticationBeforeBody(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, 0)
+	for name, req := range map[string]struct{ contentType, body string }{
+		"wrong content type": {"text/plain", "hello"},
+		"invalid body":       {"application/json", `{"title": 5}`},
+		"malformed body":     {"application/json", `{`},
+		"too large":          {"application/json", strings.Repeat(" ", 2<<20)},
+	} {
+		r, err := http.NewRequest(http.MethodPost, s.URL+"/api/jobs", strings.NewReader(req.body))
+		require.NoError(t, err)
+		r.Header.Set("Content-Type", req.contentType)
+		res := s.send(r)
+		require.Equal(t, http.StatusUnauthorized, res.Status, "%s: %s", name, res.Raw)
+		require.Equal(t, "UNAUTHENTICATED", res.M(t)["code"], name)
+	}
+	r, err := http.NewRequest(http.MethodPost, s.URL+"/api/auth/register", strings.NewReader("hello"))
+	require.NoError(t, err)
+	r.Header.Set("Content-Type", "text/plain")
+	require.Equal(t, http.StatusUnsupportedMediaType, s.send(r).Status)
+}

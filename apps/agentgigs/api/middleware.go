@@ -108,9 +108,8 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			writeProblem(w, r, newProblem(errs.CodeInvalidInput, "an Idempotency-Key is at most 255 characters"))
 			return
 		}
-		_, pattern := s.mux.Handler(r)
-		limit, ok := s.bodyLimits[pattern]
-		if !ok {
+		limit := s.routeOf(r).maxBody
+		if limit == 0 { // no operation: a 404 or 405, or a route outside the OpenAPI document
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -65,9 +65,8 @@ type Server struct {
 	authFail *authFailures
 	metrics  *metrics
 	mux      *http.ServeMux
-	// bodyLimits is the most body bytes each operation reads, by its mux pattern ("POST
-	// /api/jobs"); the idempotency layer buffers no more than this.
-	bodyLimits map[string]int64
+	// routes are the operations by their mux pattern ("POST /api/jobs").
+	routes map[string]route
 }
 
 var setErrorOnce sync.Once
@@ -83,11 +82,11 @@ func New(cfg Config) *Server {
 	setErrorOnce.Do(func() { huma.NewError = humaError })
 	mux := http.NewServeMux()
 	s := &Server{cfg: cfg, limiter: newLimiter(cfg.RateLimit, time.Minute),
-		authFail: newAuthFailures(authFailBurst, authFailEvery, authFailClients), metrics: newMetrics(), mux: mux, bodyLimits: map[string]int64{}}
+		authFail: newAuthFailures(authFailBurst, authFailEvery, authFailClients), metrics: newMetrics(), mux: mux, routes: map[string]route{}}
 	s.api = humago.New(mux, s.humaConfig())
 	s.register()
 	s.routesOutsideOpenAPI(mux)
-	s.handler = s.metrics.wrap(s.recoverPanics(s.authenticate(s.rateLimit(s.idempotent(unmatchedAsProblems(mux))))))
+	s.handler = s.metrics.wrap(s.recoverPanics(s.authenticate(s.rateLimit(s.requireKey(s.idempotent(unmatchedAsProblems(mux)))))))
 	return s
 }
 
@@ -188,6 +187,25 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
+// requireKey refuses a request without an API key to an operation that needs one, before the
+// operation reads its body: a client without a key learns that first, not what its body lacks.
+func (s *Server) requireKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := callerOf(r.Context()); err != nil && s.routeOf(r).needsKey {
+			writeProblem(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// routeOf is the operation r goes to; the zero route when none (a 404 or 405, or a route outside
+// the OpenAPI document).
+func (s *Server) routeOf(r *http.Request) route {
+	_, pattern := s.mux.Handler(r)
+	return s.routes[pattern]
+}
+
 // unmatchedAsProblems turns the mux's own plain-text 404 and 405 answers (no route matched the
 // path, or not with this method) into problems.
 func unmatchedAsProblems(mux *http.ServeMux) http.Handler {
@@ -247,6 +265,12 @@ func (s *Server) problem(ctx context.Context, err error) error {
 	return p
 }
 
+// route is what the middleware knows of an operation.
+type route struct {
+	maxBody  int64 // the most body bytes it reads; the idempotency layer buffers no more
+	needsKey bool  // it needs an API key, checked before its body is read
+}
+
 // defaultMaxBody is huma's body limit for an operation that sets none (1 MiB).
 const defaultMaxBody = 1 << 20
 
@@ -259,7 +283,7 @@ func op[I, O any](s *Server, o huma.Operation, h func(ctx context.Context, in *I
 	if limit <= 0 {
 		limit = defaultMaxBody
 	}
-	s.bodyLimits[strings.ToUpper(o.Method)+" "+o.Path] = limit
+	s.routes[strings.ToUpper(o.Method)+" "+o.Path] = route{maxBody: limit, needsKey: len(o.Security) > 0}
 	huma.Register(s.api, o, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
