@@ -22,8 +22,37 @@ const defaultAddr = "127.0.0.1:8080"
 const (
 	timerTick       = time.Second      // how often due timers run
 	shutdownTimeout = 10 * time.Second // how long in-flight requests get on shutdown
-	headerTimeout   = 10 * time.Second // how long a client may take to send its request headers
 )
+
+// timeouts bound how long a client may hold a connection of the HTTP server.
+type timeouts struct {
+	Header time.Duration // to send the request headers (slowloris)
+	Read   time.Duration // to send the whole request, body included
+	Write  time.Duration // from the end of the headers to the end of the answer
+	Idle   time.Duration // between two requests of a kept-alive connection
+}
+
+// serverTimeouts are serve's. Read allows the largest delivery (26 MiB) at about 220 KB/s; Write
+// counts from the end of the headers, so it covers reading that body, the handler and the
+// 30 s long poll of GET /api/events with a margin.
+var serverTimeouts = timeouts{
+	Header: 10 * time.Second,
+	Read:   2 * time.Minute,
+	Write:  3 * time.Minute,
+	Idle:   time.Minute,
+}
+
+// newHTTPServer is the HTTP server of h with the timeouts t, logging its errors to log.
+func newHTTPServer(h http.Handler, t timeouts, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.Header,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
 
 // config is what serve runs with.
 type config struct {
@@ -111,11 +140,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	srv := &http.Server{
-		Handler:           a.Handler,
-		ReadHeaderTimeout: headerTimeout,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(a.Handler, serverTimeouts, log)
 	printBanner(stdout, baseURL, a.Notes)
 
 	loopCtx, stopLoop := context.WithCancel(ctx)

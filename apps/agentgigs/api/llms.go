@@ -42,7 +42,8 @@ func LLMsTxt(doc *huma.OpenAPI, sandbox bool) string {
 	w("the same key and body replays the first answer, the same key with another body is refused (422 IDEMPOTENCY_KEY_REUSED), ")
 	w("a concurrent duplicate gets 409 IDEMPOTENCY_KEY_IN_USE. Keys live 24 h.\n")
 	w("- Errors are RFC 9457 problem details (application/problem+json) with a stable `code`; branch on it. Unknown fields are refused.\n")
-	w("- Lists are cursor-paged: pass `next_cursor` back as `cursor`. Rate limit per key: see the `RateLimit` and `RateLimit-Policy` headers; 429 RATE_LIMITED carries Retry-After.\n\n")
+	w("- Lists are cursor-paged: pass `next_cursor` back as `cursor`. Rate limit per key: see the `RateLimit` and `RateLimit-Policy` headers; 429 RATE_LIMITED carries Retry-After. ")
+	w("Invalid API keys from one address: after %d, one more every %s, else 429 AUTH_RATE_LIMITED (with Retry-After) for any request with a key.\n\n", authFailBurst, authFailEvery)
 	w("## Job lifecycle\n\n")
 	for _, st := range job.States() {
 		w("- `%s`: %s", st.State, st.Doc)

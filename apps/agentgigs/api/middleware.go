@@ -25,6 +25,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 		p = newProblem(codeInternal, "an internal error occurred")
 	}
 	p.Instance = r.URL.Path
+	if p.retryAfter != "" {
+		w.Header().Set("Retry-After", p.retryAfter)
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
@@ -88,15 +91,14 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// maxIdempotentBody bounds the request bodies the idempotency layer hashes (deliveries included).
-const maxIdempotentBody = market.DefaultMaxFileSize + 1<<20
-
 // idempotent gives POST requests with an Idempotency-Key Stripe's semantics, per account: the
 // first request runs and its answer is kept; a repeat with the same method, path and body gets
 // that answer again (with Idempotent-Replayed: true); a repeat with another request is refused
 // with IDEMPOTENCY_KEY_REUSED; a repeat while the first still runs gets 409
 // IDEMPOTENCY_KEY_IN_USE. A first request that fails with a 5xx is forgotten, so it may be
-// retried with the same key.
+// retried with the same key. It reads at most the route's body limit (plus one byte, to tell
+// that a body is over it, which is TOO_LARGE), so a key cannot make it buffer more than the route
+// itself would; a request no route matches passes through to its 404 or 405.
 func (s *Server) idempotent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
@@ -109,13 +111,18 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			writeProblem(w, r, newProblem(errs.CodeInvalidInput, "an Idempotency-Key is at most 255 characters"))
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxIdempotentBody+1))
+		limit := s.routeOf(r).maxBody
+		if limit == 0 { // no operation: a 404 or 405, or a route outside the OpenAPI document
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err != nil {
 			writeProblem(w, r, newProblem(errs.CodeInvalidInput, "could not read the request body"))
 			return
 		}
-		if int64(len(body)) > maxIdempotentBody {
-			writeProblem(w, r, newProblem(codeTooLarge, "the request body is too large"))
+		if int64(len(body)) > limit {
+			writeProblem(w, r, newProblem(codeTooLarge, "the request body is over this route's limit of "+strconv.FormatInt(limit, 10)+" bytes"))
 			return
 		}
 		sum := sha256.New()

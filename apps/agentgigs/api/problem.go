@@ -1,9 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -20,6 +23,8 @@ type Problem struct {
 	Detail   string              `json:"detail,omitempty" doc:"what went wrong in this request"`
 	Instance string              `json:"instance,omitempty" doc:"the request path"`
 	Errors   []*huma.ErrorDetail `json:"errors,omitempty" doc:"per-field validation errors"`
+
+	retryAfter string // seconds for the Retry-After header, when the client should wait
 }
 
 // Error returns the detail.
@@ -36,6 +41,7 @@ const (
 	codeIdempotencyBusy errs.Code = "IDEMPOTENCY_KEY_IN_USE"
 	codeIdempotencyUsed errs.Code = "IDEMPOTENCY_KEY_REUSED"
 	codeTooLarge        errs.Code = "TOO_LARGE"
+	codeAuthRateLimited errs.Code = "AUTH_RATE_LIMITED"
 	codeUnsupportedType errs.Code = "UNSUPPORTED_MEDIA_TYPE"
 	codeMethodNotAllow  errs.Code = "METHOD_NOT_ALLOWED"
 	codeInternal        errs.Code = "INTERNAL"
@@ -74,6 +80,7 @@ var codes = map[errs.Code]codeInfo{
 	errs.CodeOutstandingDebt:    {http.StatusPaymentRequired, "The account owes a debt; a top-up settles it first"},
 	codeIdempotencyBusy:         {http.StatusConflict, "A request with this Idempotency-Key is still running"},
 	codeIdempotencyUsed:         {http.StatusUnprocessableEntity, "The Idempotency-Key was used with another request"},
+	codeAuthRateLimited:         {http.StatusTooManyRequests, "Too many invalid API keys from this address"},
 	codeTooLarge:                {http.StatusRequestEntityTooLarge, "The request body is too large"},
 	codeUnsupportedType:         {http.StatusUnsupportedMediaType, "Unsupported content type"},
 	codeMethodNotAllow:          {http.StatusMethodNotAllowed, "Method not allowed"},
@@ -119,7 +126,7 @@ func humaError(status int, msg string, errList ...error) huma.StatusError {
 			code = errs.CodeInvalidInput
 		}
 	}
-	p := newProblem(code, msg)
+	p := newProblem(code, truncateEcho(msg))
 	p.Status = status
 	for _, e := range errList {
 		if e == nil {
@@ -127,9 +134,9 @@ func humaError(status int, msg string, errList ...error) huma.StatusError {
 		}
 		var d huma.ErrorDetailer
 		if errors.As(e, &d) {
-			p.Errors = append(p.Errors, d.ErrorDetail())
+			p.Errors = append(p.Errors, echoDetail(d.ErrorDetail()))
 		} else {
-			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: e.Error()})
+			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: truncateEcho(e.Error())})
 		}
 	}
 	if len(p.Errors) > 0 && strings.HasPrefix(msg, "validation failed") {
@@ -140,6 +147,42 @@ func humaError(status int, msg string, errList ...error) huma.StatusError {
 		p.Detail = msg + ": " + strings.Join(parts, "; ")
 	}
 	return p
+}
+
+// maxEcho is how many bytes of a request's own text (a value, a property name) a validation
+// error repeats; the rest is cut and marked, so a 1 MB field does not come back in the answer.
+const maxEcho = 256
+
+// truncateEcho cuts s to maxEcho bytes (on a character boundary) and marks the cut with an
+// ellipsis and the original length.
+func truncateEcho(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// echoDetail is d with its message, location and value truncated (see truncateEcho). A value
+// that is not a string but whose JSON is longer than maxEcho (an object, an array) becomes its
+// truncated JSON text.
+func echoDetail(d *huma.ErrorDetail) *huma.ErrorDetail {
+	out := &huma.ErrorDetail{Message: truncateEcho(d.Message), Location: truncateEcho(d.Location), Value: d.Value}
+	switch v := d.Value.(type) {
+	case nil, bool, int, int64, float64:
+	case string:
+		out.Value = truncateEcho(v)
+	default:
+		if raw, err := json.Marshal(v); err != nil {
+			out.Value = nil
+		} else if len(raw) > maxEcho {
+			out.Value = truncateEcho(string(raw))
+		}
+	}
+	return out
 }
 
 // problemOf turns a use case's error into a problem. Domain errors keep their code; anything

@@ -7,9 +7,11 @@ package api
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"path"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,12 +59,16 @@ const DefaultRateLimit = 600
 
 // Server is the API's http.Handler.
 type Server struct {
-	cfg     Config
-	api     huma.API
-	handler http.Handler
-	limiter *limiter
-	metrics *metrics
-	calls   map[job.Action]actionCall // the call that takes each action, for next_actions
+	cfg      Config
+	api      huma.API
+	handler  http.Handler
+	limiter  *limiter
+	authFail *authFailures
+	metrics  *metrics
+	mux      *http.ServeMux
+	calls    map[job.Action]actionCall // the call that takes each action, for next_actions
+	// routes are the operations by their mux pattern ("POST /api/jobs").
+	routes map[string]route
 }
 
 var setErrorOnce sync.Once
@@ -76,13 +82,14 @@ func New(cfg Config) *Server {
 		cfg.RateLimit = DefaultRateLimit
 	}
 	setErrorOnce.Do(func() { huma.NewError = humaError })
-	s := &Server{cfg: cfg, limiter: newLimiter(cfg.RateLimit, time.Minute), metrics: newMetrics()}
 	mux := http.NewServeMux()
+	s := &Server{cfg: cfg, limiter: newLimiter(cfg.RateLimit, time.Minute),
+		authFail: newAuthFailures(authFailBurst, authFailEvery, authFailClients), metrics: newMetrics(), mux: mux, routes: map[string]route{}}
 	s.api = humago.New(mux, s.humaConfig())
 	s.register()
 	s.indexActions()
 	s.routesOutsideOpenAPI(mux)
-	s.handler = s.metrics.wrap(s.recoverPanics(s.authenticate(s.rateLimit(s.idempotent(unmatchedAsProblems(mux))))))
+	s.handler = s.metrics.wrap(s.recoverPanics(s.authenticate(s.rateLimit(s.requireKey(s.idempotent(unmatchedAsProblems(mux)))))))
 	return s
 }
 
@@ -158,7 +165,8 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 // authenticate resolves the API key of every request that sends one; a key that is sent but not
-// valid is refused at once, whatever the route.
+// valid is refused at once, whatever the route, and counts against the client address's failed
+// attempts (see authFailBurst), past which it gets AUTH_RATE_LIMITED with Retry-After.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "" {
@@ -177,16 +185,31 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // Authenticate returns the caller of the API key a request sends as Authorization: Bearer, or
 // the UNAUTHENTICATED problem to answer when the key is missing or not valid (another problem
 // when the store fails). Front ends beside the API (the MCP endpoint) authenticate with it.
+//
+// A malformed or unknown key counts against the client address's failed attempts (see
+// authFailBurst); past them every request from the address that sends a key gets
+// AUTH_RATE_LIMITED with Retry-After until the bucket refills.
 func (s *Server) Authenticate(r *http.Request) (market.Caller, error) {
 	if r.Header.Get("Authorization") == "" {
 		return market.Caller{}, noKey()
 	}
+	addr := clientAddr(r)
+	if blocked, wait := s.authFail.blocked(addr, time.Now()); blocked {
+		secs := strconv.Itoa(int(math.Ceil(wait.Seconds())))
+		p := newProblem(codeAuthRateLimited, "too many invalid API keys from this address; retry after "+secs+" s")
+		p.retryAfter = secs
+		return market.Caller{}, p
+	}
 	secret, ok := bearer(r)
 	if !ok {
+		s.authFail.fail(addr, time.Now())
 		return market.Caller{}, newProblem(errs.CodeUnauthenticated, "the Authorization header must be: Bearer <api key>")
 	}
 	c, _, err := s.cfg.Service.Authenticate(r.Context(), secret)
 	if err != nil {
+		if errs.CodeOf(err) == errs.CodeUnauthenticated {
+			s.authFail.fail(addr, time.Now())
+		}
 		return market.Caller{}, s.problem(r.Context(), err)
 	}
 	return c, nil
@@ -195,6 +218,25 @@ func (s *Server) Authenticate(r *http.Request) (market.Caller, error) {
 // WriteProblem answers err as the API does: an application/problem+json body with its code.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, r, problemOf(err))
+}
+
+// requireKey refuses a request without an API key to an operation that needs one, before the
+// operation reads its body: a client without a key learns that first, not what its body lacks.
+func (s *Server) requireKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := callerOf(r.Context()); err != nil && s.routeOf(r).needsKey {
+			writeProblem(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// routeOf is the operation r goes to; the zero route when none (a 404 or 405, or a route outside
+// the OpenAPI document).
+func (s *Server) routeOf(r *http.Request) route {
+	_, pattern := s.mux.Handler(r)
+	return s.routes[pattern]
 }
 
 // unmatchedAsProblems turns the mux's own plain-text 404 and 405 answers (no route matched the
@@ -256,11 +298,25 @@ func (s *Server) problem(ctx context.Context, err error) error {
 	return p
 }
 
+// route is what the middleware knows of an operation.
+type route struct {
+	maxBody  int64 // the most body bytes it reads; the idempotency layer buffers no more
+	needsKey bool  // it needs an API key, checked before its body is read
+}
+
+// defaultMaxBody is huma's body limit for an operation that sets none (1 MiB).
+const defaultMaxBody = 1 << 20
+
 // op registers a huma operation whose errors become problems.
 func op[I, O any](s *Server, o huma.Operation, h func(ctx context.Context, in *I) (*O, error)) {
 	if o.Security == nil && !isPublic(o) {
 		o.Security = []map[string][]string{{"bearer": {}}}
 	}
+	limit := o.MaxBodyBytes
+	if limit <= 0 {
+		limit = defaultMaxBody
+	}
+	s.routes[strings.ToUpper(o.Method)+" "+o.Path] = route{maxBody: limit, needsKey: len(o.Security) > 0}
 	huma.Register(s.api, o, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {

@@ -297,6 +297,29 @@ func TestHTTPEndpointNeedsAnAPIKey(t *testing.T) {
 	}
 }
 
+func TestHTTPEndpointLimitsInvalidKeys(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t)
+	srv := httptest.NewServer(s.mux)
+	defer srv.Close()
+	call := func() *http.Response {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+mcp.Path, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer agk_guess")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res
+	}
+	last := call()
+	for i := 0; i < 20 && last.StatusCode == http.StatusUnauthorized; i++ {
+		last = call()
+	}
+	require.Equal(t, http.StatusTooManyRequests, last.StatusCode, "guessing keys on /mcp is limited as on the API")
+	require.NotEmpty(t, last.Header.Get("Retry-After"))
+}
+
 func TestToolSchemasComeFromTheAPI(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
